@@ -1,0 +1,191 @@
+// Step-size controllers (I, PI, PID) and the named presets that reproduce other codes.
+#pragma once
+
+#include <Kokkos_MathematicalFunctions.hpp>
+#include <Kokkos_Macros.hpp>
+
+namespace odeflow {
+
+/// Error history a controller carries from step to step (explicit state, no hidden members).
+template <class T>
+struct ControllerState {
+  T err_prev = T(1);   ///< max(err_{n-1}, err_floor)
+  T err_prev2 = T(1);  ///< max(err_{n-2}, err_floor)
+  bool last_rejected = false;
+};
+
+/// Step-size controller of the PID family (Soderlind 2003; Hairer, Norsett,
+/// Wanner I, II.4 and II, IV.2).
+///
+/// With err_n the scaled error norm of the step just attempted (accept iff err_n <= 1),
+/// the step-size factor after an accepted step is
+///
+///     factor = safety * (1/err_n)^beta1 * (1/err_{n-1})^beta2 * (1/err_{n-2})^beta3,
+///
+/// clamped to [max(fac_min, fac_min_accept), fac_max]; when `hold_above` <= err_n
+/// the factor is 1 (Boost.Odeint keeps dt unless err < 0.5); after a rejection
+/// with `no_increase_after_reject` the factor is at most 1 (Hairer). After a
+/// rejected step the factor is safety * (1/err_n)^beta_reject clamped to [fac_min, 1].
+/// err_{n-1}, err_{n-2} are floored at `err_floor` and start at `err_init`.
+///
+/// I controller: beta2 = beta3 = 0. PI: beta3 = 0. The exponents are absolute
+/// (already divided by the order); the presets below compute them from the method's order.
+template <class T>
+struct Controller {
+  T beta1 = T(0.2);
+  T beta2 = T(0);
+  T beta3 = T(0);
+  T beta_reject = T(0.2);
+  T safety = T(0.9);
+  T fac_min = T(0.2);
+  T fac_max = T(10);
+  T fac_min_accept = T(0);
+  T hold_above = T(2);  // > 1: never hold
+  T err_floor = T(1e-4);
+  T err_init = T(1);
+  bool no_increase_after_reject = false;
+
+  /// The state a fresh solve starts with.
+  KOKKOS_FUNCTION ControllerState<T> initial_state() const { return {err_init, err_init, false}; }
+
+  /// Step-size factor after an attempt with scaled error `err`; updates `st`.
+  /// `accepted` must be err <= 1 (decided by the caller, which also handles non-finite errors).
+  KOKKOS_FUNCTION T factor(T err, bool accepted, ControllerState<T>& st) const {
+    if (!accepted) {
+      st.last_rejected = true;
+      T f = safety * Kokkos::pow(err, -beta_reject);
+      return Kokkos::fmin(T(1), Kokkos::fmax(fac_min, f));
+    }
+    T f;
+    if (err >= hold_above) {
+      f = T(1);
+    } else if (err == T(0)) {
+      f = fac_max;
+    } else {
+      f = safety * Kokkos::pow(err, -beta1);
+      if (beta2 != T(0)) f *= Kokkos::pow(st.err_prev, -beta2);
+      if (beta3 != T(0)) f *= Kokkos::pow(st.err_prev2, -beta3);
+      f = Kokkos::fmin(fac_max, Kokkos::fmax(Kokkos::fmax(fac_min, fac_min_accept), f));
+    }
+    if (no_increase_after_reject && st.last_rejected) f = Kokkos::fmin(f, T(1));
+    st.err_prev2 = st.err_prev;
+    st.err_prev = Kokkos::fmax(err, err_floor);
+    st.last_rejected = false;
+    return f;
+  }
+};
+
+/// Integral (I) controller: factor = 0.9 (1/err)^(1/k), k = embedded order + 1, factors in [0.2, 10].
+template <class T>
+constexpr Controller<T> i_controller(int k) {
+  Controller<T> c;
+  c.beta1 = T(1) / T(k);
+  c.beta_reject = c.beta1;
+  return c;
+}
+
+/// PI controller of Gustafsson (1991): beta1 = 0.7/k, beta2 = -0.4/k, k = embedded order + 1.
+template <class T>
+constexpr Controller<T> pi_controller(int k) {
+  Controller<T> c;
+  c.beta1 = T(0.7) / T(k);
+  c.beta2 = T(-0.4) / T(k);
+  c.beta_reject = c.beta1;
+  return c;
+}
+
+/// PID controller, Soderlind's H312PID filter ("Digital filters in adaptive
+/// time-stepping", ACM TOMS 29 (2003) 1-26, doi:10.1145/641876.641877):
+/// k beta = (1/18, 1/9, 1/18) on (1/err_n, 1/err_{n-1}, 1/err_{n-2}), k = embedded order + 1;
+/// after a rejection the elementary exponent 1/k.
+template <class T>
+constexpr Controller<T> pid_controller(int k) {
+  Controller<T> c;
+  c.beta1 = T(1) / T(18 * k);
+  c.beta2 = T(1) / T(9 * k);
+  c.beta3 = T(1) / T(18 * k);
+  c.beta_reject = T(1) / T(k);
+  return c;
+}
+
+/// Hairer's DOPRI5 code (dopri5.f defaults): PI with beta = 0.04,
+/// beta1 = 1/p - 0.75 beta, beta2 = -beta (p = method order), safety 0.9,
+/// factors in [0.2, 10], err_{n-1} starting at 1e-4, no increase right after a rejection.
+template <class T>
+constexpr Controller<T> hairer_dopri5_controller(int p = 5) {
+  Controller<T> c;
+  const T beta = T(0.04);
+  c.beta1 = T(1) / T(p) - T(0.75) * beta;
+  c.beta2 = -beta;
+  c.beta_reject = c.beta1;
+  c.safety = T(0.9);
+  c.fac_min = T(0.2);
+  c.fac_max = T(10);
+  c.err_floor = T(1e-4);
+  c.err_init = T(1e-4);
+  c.no_increase_after_reject = true;
+  return c;
+}
+
+/// Hairer's DOP853 code (dop853.f defaults): I controller with exponent 1/8
+/// (beta = 0), safety 0.9, factors in [1/3, 6], no increase right after a rejection.
+template <class T>
+constexpr Controller<T> hairer_dop853_controller(int p = 8) {
+  Controller<T> c;
+  c.beta1 = T(1) / T(p);
+  c.beta_reject = c.beta1;
+  c.safety = T(0.9);
+  c.fac_min = T(0.333);
+  c.fac_max = T(6);
+  c.err_floor = T(1e-4);
+  c.err_init = T(1e-4);
+  c.no_increase_after_reject = true;
+  return c;
+}
+
+/// torchdiffeq's adaptive solvers (`_optimal_step_size`): factor =
+/// min(10, max(0.9 (1/err)^(1/p), 0.2)), and never below 1 after an accepted step (p = method order).
+template <class T>
+constexpr Controller<T> torchdiffeq_controller(int p) {
+  Controller<T> c;
+  c.beta1 = T(1) / T(p);
+  c.beta_reject = c.beta1;
+  c.safety = T(0.9);
+  c.fac_min = T(0.2);
+  c.fac_max = T(10);
+  c.fac_min_accept = T(1);
+  return c;
+}
+
+/// Boost.Odeint's controlled_runge_kutta with default_step_adjuster: a rejected
+/// step shrinks by max(0.9 err^(-1/(q-1)), 0.2) (q = error order); an accepted one
+/// grows by 0.9 max(err, 5^-p)^(-1/p) only when err < 0.5 (p = stepper order), so at most 4.5x.
+/// Use with ErrorNormKind::odeint_max to reproduce its error checker too.
+template <class T>
+constexpr Controller<T> odeint_controller(int p, int q) {
+  Controller<T> c;
+  c.beta1 = T(1) / T(p);
+  c.beta_reject = T(1) / T(q - 1 > 0 ? q - 1 : 1);
+  c.safety = T(0.9);
+  c.fac_min = T(0.2);
+  c.fac_max = T(4.5);  // 0.9 * (5^-p)^(-1/p)
+  c.hold_above = T(0.5);
+  c.err_floor = T(0);
+  return c;
+}
+
+/// OrdinaryDiffEq.jl's default PI controller: beta1 = 7/(10p), beta2 = -2/(5p)
+/// (p = method order), gamma = 0.9, qmin = 0.2, qmax = 10, qoldinit = 1e-4.
+template <class T>
+constexpr Controller<T> ordinarydiffeq_controller(int p) {
+  Controller<T> c;
+  c.beta1 = T(7) / T(10 * p);
+  c.beta2 = T(-2) / T(5 * p);
+  c.beta_reject = c.beta1;
+  c.err_floor = T(1e-4);
+  c.err_init = T(1e-4);
+  c.no_increase_after_reject = true;
+  return c;
+}
+
+}  // namespace odeflow

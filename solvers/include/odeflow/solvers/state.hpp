@@ -1,0 +1,70 @@
+// State vectors and solver workspaces: compile-time dimension in registers, or run-time dimension in caller memory.
+#pragma once
+
+#include <odeflow/solvers/tableau.hpp>
+
+#include <Kokkos_Array.hpp>
+#include <Kokkos_Macros.hpp>
+
+#include <cstddef>
+
+namespace odeflow {
+
+/// A state vector in caller-owned memory: component k lives at `data[k * stride]`.
+/// `stride` lets an ensemble interleave trajectories (component-major layouts
+/// coalesce on GPUs). A handle: copying it does not copy the data.
+template <class T>
+struct StridedVector {
+  using value_type = T;
+  T* data = nullptr;
+  int size = 0;
+  std::ptrdiff_t stride = 1;
+
+  KOKKOS_FUNCTION T& operator[](int k) const { return data[k * stride]; }
+};
+
+/// Workspace whose vectors have a compile-time dimension N and live in
+/// registers (or the stack): `Kokkos::Array<T, N>` each. NV vectors.
+template <class T, int N, int NV>
+struct StaticWorkspace {
+  using value_type = T;
+  using vector_type = Kokkos::Array<T, N>;
+  Kokkos::Array<vector_type, NV> v;
+
+  KOKKOS_FUNCTION static constexpr int dim() { return N; }
+  KOKKOS_FUNCTION constexpr vector_type& vec(int i) { return v[i]; }
+  KOKKOS_FUNCTION constexpr const vector_type& vec(int i) const { return v[i]; }
+};
+
+/// Workspace over caller-provided memory with a run-time dimension: vector i,
+/// component k at `data[(i * dim + k) * stride]`.
+template <class T>
+struct SpanWorkspace {
+  using value_type = T;
+  using vector_type = StridedVector<T>;
+  T* data = nullptr;
+  int n = 0;
+  std::ptrdiff_t stride = 1;
+
+  KOKKOS_FUNCTION constexpr int dim() const { return n; }
+  KOKKOS_FUNCTION vector_type vec(int i) const {
+    return vector_type{data + static_cast<std::ptrdiff_t>(i) * n * stride, n, stride};
+  }
+};
+
+/// Vectors a solve with tableau Tab needs in its workspace: its stages, the new
+/// state and one temporary.
+template <class Tab>
+inline constexpr int workspace_vectors_v = num_stored_stages_v<Tab> + 2;
+
+/// Scalars of workspace a run-time-dimension solve with tableau Tab needs for dimension n.
+template <class Tab>
+constexpr std::size_t workspace_size(int n) {
+  return static_cast<std::size_t>(workspace_vectors_v<Tab>) * static_cast<std::size_t>(n);
+}
+
+/// The register workspace for tableau Tab and compile-time dimension N.
+template <class Tab, int N, class T = typename Tab::value_type>
+using StaticWorkspaceFor = StaticWorkspace<T, N, workspace_vectors_v<Tab>>;
+
+}  // namespace odeflow

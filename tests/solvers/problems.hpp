@@ -1,0 +1,52 @@
+// Test problems with closed-form solutions, written once for every solver test.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <cmath>
+
+namespace odeflow::test {
+
+/// y1' = y2, y2' = -y1 (harmonic oscillator); y(t) = (cos t, -sin t) from (1, 0).
+struct Oscillator {
+  static constexpr int dim = 2;
+  template <class T, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(T, const Y& y, DY& dy) const {
+    dy[0] = y[1];
+    dy[1] = -y[0];
+  }
+  template <class T>
+  static T exact(int k, T t) { return k == 0 ? std::cos(t) : -std::sin(t); }
+};
+
+/// Non-autonomous scalar problem y' = y cos t, y(0) = 1: y(t) = exp(sin t).
+struct ExpSin {
+  static constexpr int dim = 1;
+  template <class T, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(T t, const Y& y, DY& dy) const {
+    dy[0] = y[0] * Kokkos::cos(t);
+  }
+  template <class T>
+  static T exact(int, T t) { return std::exp(std::sin(t)); }
+};
+
+/// y' = -2 t y^2 ... blows up: y' = y^2, y(0) = 1 has y = 1/(1 - t), singular at t = 1.
+struct BlowUp {
+  static constexpr int dim = 1;
+  template <class T, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(T, const Y& y, DY& dy) const {
+    dy[0] = y[0] * y[0];
+  }
+};
+
+/// Oscillator that returns NaN once t passes `t_nan`.
+struct NaNAfter {
+  double t_nan;
+  template <class T, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(T t, const Y& y, DY& dy) const {
+    dy[0] = y[1];
+    dy[1] = t > T(t_nan) ? Kokkos::Experimental::quiet_NaN<T>::value : -y[0];
+  }
+};
+
+}  // namespace odeflow::test
