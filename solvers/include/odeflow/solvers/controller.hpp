@@ -1,17 +1,19 @@
 // Step-size controllers (I, PI, PID) and the named presets that reproduce other codes.
 #pragma once
 
-#include <Kokkos_MathematicalFunctions.hpp>
+#include <odeflow/solvers/simd.hpp>
+
 #include <Kokkos_Macros.hpp>
 
 namespace odeflow {
 
-/// Error history a controller carries from step to step (explicit state, no hidden members).
-template <class T>
+/// Error history a controller carries from step to step (explicit state, no hidden
+/// members), per lane: V is a scalar or a Pack.
+template <class V>
 struct ControllerState {
-  T err_prev = T(1);   ///< max(err_{n-1}, err_floor)
-  T err_prev2 = T(1);  ///< max(err_{n-2}, err_floor)
-  bool last_rejected = false;
+  V err_prev;                   ///< max(err_{n-1}, err_floor)
+  V err_prev2;                  ///< max(err_{n-2}, err_floor)
+  mask_t<V> last_rejected;      ///< the previous attempt was rejected
 };
 
 /// Step-size controller of the PID family (Soderlind 2003; Hairer, Norsett,
@@ -46,31 +48,35 @@ struct Controller {
   bool no_increase_after_reject = false;
 
   /// The state a fresh solve starts with.
-  KOKKOS_FUNCTION ControllerState<T> initial_state() const { return {err_init, err_init, false}; }
+  template <class V = T>
+  KOKKOS_FUNCTION ControllerState<V> initial_state() const {
+    return {V(err_init), V(err_init), mask_t<V>(false)};
+  }
 
-  /// Step-size factor after an attempt with scaled error `err`; updates `st`.
-  /// `accepted` must be err <= 1 (decided by the caller, which also handles non-finite errors).
-  KOKKOS_FUNCTION T factor(T err, bool accepted, ControllerState<T>& st) const {
-    if (!accepted) {
-      st.last_rejected = true;
-      T f = safety * Kokkos::pow(err, -beta_reject);
-      return Kokkos::fmin(T(1), Kokkos::fmax(fac_min, f));
+  /// Step-size factor after an attempt with finite scaled error `err`, per lane.
+  /// `accepted` (err <= 1) selects the accepted or rejected rule; the state changes
+  /// only in lanes where `update` is set.
+  template <class V, class M>
+  KOKKOS_FUNCTION V factor(const V& err, const M& accepted, const M& update,
+                           ControllerState<V>& st) const {
+    using simd::select;
+    const V beta = select(accepted, V(beta1), V(beta_reject));
+    // err == 0 gives +inf here, clamped to fac_max below.
+    V f = safety * simd::pow(err, -beta);
+    if (beta2 != T(0)) f = f * select(accepted, simd::pow(st.err_prev, V(-beta2)), V(1));
+    if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
+    const T lo_acc = fac_min_accept > fac_min ? fac_min_accept : fac_min;
+    f = simd::min(select(accepted, V(fac_max), V(1)), simd::max(select(accepted, V(lo_acc), V(fac_min)), f));
+    const M hold = accepted & (err >= V(hold_above));
+    f = select(hold, V(1), f);
+    if (no_increase_after_reject) {
+      const M cap = accepted & st.last_rejected;
+      f = select(cap, simd::min(f, V(1)), f);
     }
-    T f;
-    if (err >= hold_above) {
-      f = T(1);
-    } else if (err == T(0)) {
-      f = fac_max;
-    } else {
-      f = safety * Kokkos::pow(err, -beta1);
-      if (beta2 != T(0)) f *= Kokkos::pow(st.err_prev, -beta2);
-      if (beta3 != T(0)) f *= Kokkos::pow(st.err_prev2, -beta3);
-      f = Kokkos::fmin(fac_max, Kokkos::fmax(Kokkos::fmax(fac_min, fac_min_accept), f));
-    }
-    if (no_increase_after_reject && st.last_rejected) f = Kokkos::fmin(f, T(1));
-    st.err_prev2 = st.err_prev;
-    st.err_prev = Kokkos::fmax(err, err_floor);
-    st.last_rejected = false;
+    const M acc_upd = accepted & update;
+    st.err_prev2 = select(acc_upd, st.err_prev, st.err_prev2);
+    st.err_prev = select(acc_upd, simd::max(err, V(err_floor)), st.err_prev);
+    st.last_rejected = select(update, M(!accepted), st.last_rejected);
     return f;
   }
 };

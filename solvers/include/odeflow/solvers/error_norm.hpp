@@ -1,7 +1,8 @@
 // Error norms that turn a step's local error estimate into one number (accept iff <= 1).
 #pragma once
 
-#include <Kokkos_MathematicalFunctions.hpp>
+#include <odeflow/solvers/simd.hpp>
+
 #include <Kokkos_Macros.hpp>
 
 namespace odeflow {
@@ -16,32 +17,37 @@ enum class ErrorNormKind : int {
   odeint_max = 1,
 };
 
-/// Tolerances and norm kind of an adaptive solve.
+/// Tolerances and norm kind of an adaptive solve. Member functions work per lane
+/// (V is a scalar or a Pack).
 template <class T>
 struct ErrorNorm {
   T rtol = T(1e-6);
   T atol = T(1e-9);
   ErrorNormKind kind = ErrorNormKind::rms;
 
-  /// Per-component scaled error. `y_old`, `y_new`, `f_old` components, step `h`, error `err`.
-  KOKKOS_FUNCTION T scaled(T err, T y_old, T y_new, T f_old, T h) const {
+  /// Per-component scaled error: components `y_old`, `y_new`, `f_old`, step `h`, error `err`.
+  template <class V>
+  KOKKOS_FUNCTION V scaled(const V& err, const V& y_old, const V& y_new, const V& f_old,
+                           const V& h) const {
     if (kind == ErrorNormKind::odeint_max) {
-      return Kokkos::fabs(err) / (atol + rtol * (Kokkos::fabs(y_old) + Kokkos::fabs(h * f_old)));
+      return simd::abs(err) / (atol + rtol * (simd::abs(y_old) + simd::abs(h * f_old)));
     }
-    return err / (atol + rtol * Kokkos::fmax(Kokkos::fabs(y_old), Kokkos::fabs(y_new)));
+    return err / (atol + rtol * simd::max(simd::abs(y_old), simd::abs(y_new)));
   }
-  /// Adds one scaled component `s` to the running accumulator.
-  KOKKOS_FUNCTION void accumulate(T& acc, T s) const {
+  /// Adds one scaled component `s` to the running accumulator (starting at 0).
+  template <class V>
+  KOKKOS_FUNCTION void accumulate(V& acc, const V& s) const {
     if (kind == ErrorNormKind::odeint_max) {
-      acc = Kokkos::fmax(acc, s);
+      acc = simd::max(acc, s);
     } else {
       acc += s * s;
     }
   }
   /// Turns the accumulator over n components into the norm.
-  KOKKOS_FUNCTION T finish(T acc, int n) const {
+  template <class V>
+  KOKKOS_FUNCTION V finish(const V& acc, int n) const {
     if (kind == ErrorNormKind::odeint_max) return acc;
-    return Kokkos::sqrt(acc / T(n));
+    return simd::sqrt(acc / T(n));
   }
 };
 

@@ -1,31 +1,33 @@
-// Device-callable solve of one trajectory: adaptive or fixed step, final state or states at requested times.
+// Device-callable solve of one trajectory (or one pack of SIMD lanes): adaptive or fixed step, final state or states at requested times.
 #pragma once
 
 #include <odeflow/solvers/initial_step.hpp>
+#include <odeflow/solvers/simd.hpp>
 #include <odeflow/solvers/solve_options.hpp>
 #include <odeflow/solvers/state.hpp>
 #include <odeflow/solvers/statistics.hpp>
 #include <odeflow/solvers/stepper.hpp>
 
+#include <Kokkos_Macros.hpp>
 #include <Kokkos_MathematicalFunctions.hpp>
 #include <Kokkos_NumericTraits.hpp>
-#include <Kokkos_Macros.hpp>
 
 namespace odeflow {
 
-/// An observer that records nothing (final state only).
+/// No requested output times (final state only).
 struct NoSaveAt {
   KOKKOS_FUNCTION static constexpr int size() { return 0; }
   template <class T>
-  KOKKOS_FUNCTION T time(int) const { return T(0); }
-  template <class V>
-  KOKKOS_FUNCTION void save(int, const V&) const {}
+  KOKKOS_FUNCTION static constexpr T time(int) { return T(0); }
+  template <class Vec>
+  KOKKOS_FUNCTION void operator()(int, const Vec&) const {}
 };
 
-/// Requested output times t_save[0 .. m) (monotone in the direction of
-/// integration, inside [t0, t1]) and where to put the states: `save(j, y)` is
-/// called once per j, in order, with the state at t_save[j].
-/// `Times` indexes with `()`/`[]`-free access through `time(j)`.
+/// Requested output times `times[0 .. m)` (monotone in the direction of
+/// integration, inside [t0, t1]) and where the states go: `saver(j, y)` is called
+/// once per j, in increasing j, with the state at times[j] (`y[k]`, k < dim).
+/// Methods with a continuous extension interpolate (steps are not shortened);
+/// the others step exactly onto the times.
 template <class T, class Saver>
 struct SaveAt {
   const T* times = nullptr;
@@ -34,8 +36,16 @@ struct SaveAt {
   KOKKOS_FUNCTION int size() const { return m; }
   template <class U = T>
   KOKKOS_FUNCTION U time(int j) const { return times[j]; }
-  template <class V>
-  KOKKOS_FUNCTION void save(int j, const V& y) const { saver(j, y); }
+  template <class Vec>
+  KOKKOS_FUNCTION void operator()(int j, const Vec& y) const { saver(j, y); }
+};
+
+/// Statistics of the lanes of one pack (or of one trajectory when V is a scalar).
+template <class V>
+struct LaneStatistics {
+  using I = rebind_t<V, int>;
+  I nfe, accepted, rejected, status;
+  V t, dt_last;
 };
 
 namespace detail {
@@ -45,16 +55,22 @@ KOKKOS_FUNCTION void copy_vec(const V& src, W&& dst, int n) {
   for (int k = 0; k < n; ++k) dst[k] = src[k];
 }
 
-template <class V>
-KOKKOS_FUNCTION bool all_finite(const V& v, int n) {
-  bool ok = true;
-  for (int k = 0; k < n; ++k) ok = ok && Kokkos::isfinite(v[k]);
+/// dst = m ? src : dst per lane and component.
+template <class M, class V, class W>
+KOKKOS_FUNCTION void select_vec(const M& m, const V& src, W&& dst, int n) {
+  for (int k = 0; k < n; ++k) dst[k] = simd::select(m, src[k], dst[k]);
+}
+
+template <class Vec>
+KOKKOS_FUNCTION auto all_finite(const Vec& v, int n) {
+  using V = std::remove_cvref_t<decltype(v[0])>;
+  mask_t<V> ok(true);
+  for (int k = 0; k < n; ++k) ok = ok & simd::isfinite(v[k]);
   return ok;
 }
 
 template <class T>
-KOKKOS_FUNCTION bool options_valid(const SolveOptions<T>& o, T t0, T t1) {
-  auto pos_finite = [](T x) { return Kokkos::isfinite(x) && x > T(0); };
+KOKKOS_FUNCTION bool options_valid(const SolveOptions<T>& o, T t0, T t1, bool embedded) {
   auto nonneg_finite = [](T x) { return Kokkos::isfinite(x) && x >= T(0); };
   if (!Kokkos::isfinite(t0) || !Kokkos::isfinite(t1)) return false;
   if (!nonneg_finite(o.dt) || !nonneg_finite(o.dt0) || !nonneg_finite(o.dt_min) ||
@@ -62,45 +78,257 @@ KOKKOS_FUNCTION bool options_valid(const SolveOptions<T>& o, T t0, T t1) {
     return false;
   if (o.max_steps <= 0) return false;
   if (o.dt == T(0)) {
+    if (!embedded) return false;
     if (!nonneg_finite(o.norm.rtol) || !nonneg_finite(o.norm.atol)) return false;
-    if (!pos_finite(o.norm.rtol + o.norm.atol)) return false;
+    if (!(o.norm.rtol + o.norm.atol > T(0))) return false;
   }
   return true;
 }
 
-/// Saves every requested time in (t, t + h] (direction-aware) of the step just
-/// accepted, by the continuous extension, or the new state when it lands on it.
-template <class Tab, class F, class T, class Y, class WS, class Save>
-KOKKOS_FUNCTION void save_in_step(const F& f, T t, T h, T t_new, const Y& y, WS& ws,
-                                  const Save& save_at, int& next_save, Statistics<T>& st) {
-  const T dir = h > T(0) ? T(1) : T(-1);
+template <class P, int N>
+KOKKOS_FUNCTION constexpr std::ptrdiff_t stride_of(const Kokkos::Array<P, N>&) { return 1; }
+template <class P>
+KOKKOS_FUNCTION constexpr std::ptrdiff_t stride_of(const StridedVector<P>& v) { return v.stride; }
+
+template <class V, class Vec>
+KOKKOS_FUNCTION auto make_lane(Vec&& v, int l) {
+  using P = std::remove_cvref_t<decltype(v[0])>;
+  return LaneView<P>{const_cast<P*>(&v[0]), stride_of(v), l};
+}
+
+/// Saves, for every active lane whose step (t, t_new] just got accepted, all
+/// requested times inside it: by the continuous extension, or the new state when
+/// the step landed on the time.
+template <class Tab, class F, class T, class V, class Y, class WS, class Save, class Saver, class I>
+KOKKOS_FUNCTION void save_in_step(const F& f, const V& t, const V& h, const V& t_new,
+                                  const mask_t<V>& acc, const Y& y, WS& ws, const Save& save_at,
+                                  I& next_save, I& nfe, const Saver& lane_saver) {
+  constexpr int W = lanes_v<V>;
+  const int m = save_at.size();
+  if (m == 0) return;
+  const T dir = simd::lane(h, 0) >= T(0) ? T(1) : T(-1);
+  bool any_due = false;
+  for (int l = 0; l < W; ++l) {
+    const int j = simd::lane(next_save, l);
+    any_due = any_due || (simd::lane(acc, l) && j < m &&
+                          dir * (save_at.template time<T>(j) - simd::lane(t_new, l)) <= T(0));
+  }
+  if (!any_due) return;
   bool dense_ready = false;
-  while (next_save < save_at.size()) {
-    const T ts = save_at.template time<T>(next_save);
-    if (dir * (ts - t_new) > T(0)) break;
-    if (ts == t_new) {
-      save_at.save(next_save, ws.vec(slot_ynew_v<Tab>));
-    } else {
-      if constexpr (has_dense_output_v<Tab>) {
-        if (!dense_ready) {
-          rk_dense_stages<Tab>(f, t, h, y, ws);
-          st.nfe += (Tab::num_dense_stages > Tab::num_stages)
-                        ? Tab::num_dense_stages - Tab::num_stages
-                        : 0;
-          dense_ready = true;
+  mask_t<V> used_dense(false);
+  for (int l = 0; l < W; ++l) {
+    if (!simd::lane(acc, l)) continue;
+    int& j = simd::lane(next_save, l);
+    const T tl = simd::lane(t, l), hl = simd::lane(h, l), tnl = simd::lane(t_new, l);
+    while (j < m) {
+      const T ts = save_at.template time<T>(j);
+      if (dir * (ts - tnl) > T(0)) break;
+      if (ts == tnl) {
+        if constexpr (is_pack_v<V>) {
+          lane_saver(l, j, make_lane<V>(ws.vec(slot_ynew_v<Tab>), l));
+        } else {
+          lane_saver(l, j, ws.vec(slot_ynew_v<Tab>));
         }
-        auto&& out = ws.vec(slot_tmp_v<Tab>);
-        rk_interpolate<Tab>((ts - t) / h, h, y, ws, out);
-        save_at.save(next_save, out);
       } else {
-        save_at.save(next_save, ws.vec(slot_ynew_v<Tab>));  // unreachable: steps land on save times
+        if constexpr (has_dense_output_v<Tab>) {
+          if (!dense_ready) {
+            rk_dense_stages<Tab>(f, t, h, y, ws);
+            dense_ready = true;
+          }
+          simd::lane(used_dense, l) = true;
+          auto&& out = ws.vec(slot_tmp_v<Tab>);
+          if constexpr (is_pack_v<V>) {
+            auto lv = make_lane<V>(out, l);
+            rk_interpolate<Tab>((ts - tl) / hl, hl, y, ws, l, lv);
+            lane_saver(l, j, lv);
+          } else {
+            rk_interpolate<Tab>((ts - tl) / hl, hl, y, ws, l, out);
+            lane_saver(l, j, out);
+          }
+        }
       }
+      ++j;
     }
-    ++next_save;
+  }
+  if constexpr (Tab::num_dense_stages > Tab::num_stages) {
+    // The extra stages count only in the lanes that interpolated.
+    nfe = nfe + simd::select(used_dense, I(Tab::num_dense_stages - Tab::num_stages), I(0));
   }
 }
 
 }  // namespace detail
+
+/// The solver core, per lane. Integrates y' = f(t, y) from t0 to t1 for the
+/// lanes set in `active` (V is a scalar: one trajectory; or Pack<T, W>: W
+/// trajectories in SIMD lanes, each with its own step size, accepted or
+/// rejected on its own, exactly as alone). `lane_saver(l, j, y_l)` receives
+/// lane l's state at save time j. See integrate() for the rest.
+template <class Tab, class F, class V, class Y, class WS, class Save, class LaneSaver>
+KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
+                                     typename Tab::value_type t1, Y&& y, WS& ws,
+                                     const SolveOptions<typename Tab::value_type>& opt,
+                                     LaneStatistics<V>& st, mask_t<V> active,
+                                     const Save& save_at, const LaneSaver& lane_saver) {
+  using T = typename Tab::value_type;
+  using M = mask_t<V>;
+  using I = rebind_t<V, int>;
+  using simd::select;
+  constexpr int s = Tab::num_stages;
+  constexpr int W = lanes_v<V>;
+  const int n = ws.dim();
+  st.nfe = st.accepted = st.rejected = I(0);
+  st.status = I(static_cast<int>(Status::success));
+  st.t = V(t0);
+  st.dt_last = V(T(0));
+  const bool fixed = opt.dt > T(0);
+  if (!detail::options_valid(opt, t0, t1, is_embedded_v<Tab>)) {
+    st.status = select(active, I(static_cast<int>(Status::invalid_argument)), st.status);
+    return;
+  }
+  I next_save(0);
+  {
+    int j = 0;
+    while (j < save_at.size() && save_at.template time<T>(j) == t0) {
+      for (int l = 0; l < W; ++l) {
+        if (!simd::lane(active, l)) continue;
+        if constexpr (is_pack_v<V>) {
+          lane_saver(l, j, detail::make_lane<V>(y, l));
+        } else {
+          lane_saver(l, j, y);
+        }
+      }
+      ++j;
+    }
+    next_save = I(j);
+  }
+  if (t1 == t0) return;
+  const T dir = t1 > t0 ? T(1) : T(-1);
+  const T span = Kokkos::fabs(t1 - t0);
+  const T eps = Kokkos::Experimental::epsilon<T>::value;
+  const T dt_max = opt.dt_max > T(0) ? opt.dt_max : span;
+  const I zero(0);
+  auto count = [&](I& c, const M& m, int by) { c = c + select(m, I(by), zero); };
+  auto fail = [&](const M& m, Status why) {
+    st.status = select(M(active & m), I(static_cast<int>(why)), st.status);
+    active = active & !m;
+  };
+
+  auto&& k0 = ws.vec(0);
+  auto&& ynew = ws.vec(slot_ynew_v<Tab>);
+  V t(t0);
+  // The end of the next step per lane: t1, or the lane's next save time when
+  // the method cannot interpolate.
+  auto step_target = [&]() -> V {
+    V target(t1);
+    if constexpr (!has_dense_output_v<Tab>) {
+      for (int l = 0; l < W; ++l) {
+        const int j = simd::lane(next_save, l);
+        if (j < save_at.size()) {
+          const T ts = save_at.template time<T>(j);
+          if (dir * (ts - t1) < T(0)) simd::lane(target, l) = ts;
+        }
+      }
+    }
+    return target;
+  };
+  auto eval_k0 = [&](const M& need) {
+    f(t, y, k0);
+    count(st.nfe, M(active & need), 1);
+    fail(M(need & !detail::all_finite(k0, n)), Status::non_finite);
+  };
+
+  eval_k0(M(true));
+  if (fixed) {
+    // Grid t0 + i dt (i < nsteps) ending exactly at t1, as torchdiffeq's fixed-grid solvers.
+    const T h_mag = Kokkos::fmin(opt.dt, span);
+    const T ratio = span / h_mag;
+    T nst = Kokkos::round(ratio);
+    if (Kokkos::fabs(ratio - nst) > T(64) * eps * ratio) nst = Kokkos::ceil(ratio);
+    const long nsteps = static_cast<long>(nst);
+    long i = 0;
+    while (i < nsteps && simd::any(active)) {
+      fail(M(st.accepted >= I(opt.max_steps)), Status::max_steps_reached);
+      if (!simd::any(active)) break;
+      const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
+      const V target = simd::select(M(dir * (step_target() - V(grid_end)) < T(0)), step_target(), V(grid_end));
+      const bool to_save = simd::lane(target, 0) != grid_end;  // save times are shared by all lanes
+      const V h = target - t;
+      rk_step<Tab>(f, t, h, y, ws);
+      count(st.nfe, active, s - 1);
+      M good = detail::all_finite(ynew, n);
+      if constexpr (Tab::fsal) good = good & detail::all_finite(ws.vec(s - 1), n);
+      fail(M(!good), Status::non_finite);
+      detail::save_in_step<Tab, F, T>(f, t, h, target, active, y, ws, save_at, next_save, st.nfe, lane_saver);
+      detail::select_vec(active, ynew, y, n);
+      t = select(active, target, t);
+      st.t = t;
+      st.dt_last = select(active, h, st.dt_last);
+      count(st.accepted, active, 1);
+      if constexpr (Tab::fsal) {
+        detail::select_vec(active, ws.vec(s - 1), k0, n);
+      } else {
+        if (simd::any(active)) eval_k0(active);
+      }
+      if (!to_save) ++i;
+    }
+    return;
+  }
+
+  // Adaptive.
+  V h_mag = opt.dt0 > T(0) ? V(opt.dt0) : initial_step<Tab>(f, t, t1, y, ws, opt.norm);
+  if (!(opt.dt0 > T(0))) count(st.nfe, active, 1);
+  h_mag = simd::min(h_mag, V(dt_max));
+  ControllerState<V> cs = opt.controller.template initial_state<V>();
+  M last_nonfinite(false);
+  I attempts(0);
+  while (simd::any(active)) {
+    fail(M(attempts >= I(opt.max_steps)), Status::max_steps_reached);
+    const V target = step_target();
+    const V remaining = simd::abs(target - t);
+    const V min_step = simd::max(V(opt.dt_min), T(16) * eps * simd::abs(t));
+    const M under = (h_mag < min_step) & (remaining > min_step);
+    fail(M(under & last_nonfinite), Status::non_finite);
+    fail(under, Status::dt_underflow);
+    if (!simd::any(active)) break;
+    // Land exactly on the target when the step reaches or nearly reaches it.
+    const M lands = h_mag >= remaining * (T(1) - T(4) * eps);
+    const V h = select(active, select(lands, V(target - t), V(dir * h_mag)), V(T(0)));
+    const V t_new = select(lands, target, V(t + h));
+    rk_step<Tab>(f, t, h, y, ws);
+    count(st.nfe, active, s - 1);
+    count(attempts, active, 1);
+    M finite(true);
+    const V err = rk_error<Tab>(opt.norm, h, y, ws, finite);
+    const M ok = finite & simd::isfinite(err);
+    const M acc = active & ok & (err <= T(1));
+    const M rej = active & ok & !(err <= T(1));
+    const M bad = active & !ok;
+    const V fac = opt.controller.factor(select(ok, err, V(T(1))), acc, M(acc | rej), cs);
+    // Accepted lanes.
+    detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
+    detail::select_vec(acc, ynew, y, n);
+    t = select(acc, t_new, t);
+    st.t = t;
+    count(st.accepted, acc, 1);
+    const V h_next = simd::min(simd::abs(h) * fac, V(dt_max));
+    // A step shortened only to land on a target does not shrink the next one.
+    const V h_acc = select(M(lands & (fac >= T(1))), simd::max(h_next, simd::min(h_mag, V(dt_max))), h_next);
+    // Rejected lanes shrink; non-finite trials shrink hard (the status says why if that cannot help).
+    h_mag = select(acc, h_acc, select(rej, V(simd::abs(h) * fac), select(bad, V(simd::abs(h) * opt.controller.fac_min), h_mag)));
+    count(st.rejected, M(rej | bad), 1);
+    last_nonfinite = select(acc, M(false), select(bad, M(true), last_nonfinite));
+    cs.last_rejected = select(bad, M(true), cs.last_rejected);
+    st.dt_last = select(active, V(dir * h_mag), st.dt_last);
+    active = active & !M(acc & (t == t1));
+    if constexpr (Tab::fsal) {
+      detail::select_vec(acc, ws.vec(s - 1), k0, n);
+      fail(M(acc & !detail::all_finite(k0, n)), Status::non_finite);
+    }
+    if constexpr (!Tab::fsal) {
+      if (simd::any(M(acc & active))) eval_k0(acc);
+    }
+  }
+}
 
 /// Integrates one trajectory of y' = f(t, y) from t0 to t1 (t1 < t0 integrates
 /// backwards) with the explicit Runge-Kutta tableau Tab, inside a kernel or on host.
@@ -112,172 +340,32 @@ KOKKOS_FUNCTION void save_in_step(const F& f, T t, T h, T t_new, const Y& y, WS&
 ///   workspace_size<Tab>(n) caller-owned scalars.
 /// - `opt`: tolerances and controller; opt.dt > 0 runs a fixed step (any method),
 ///   otherwise the method must be embedded and runs adaptively.
-/// - `save_at`: requested times; methods with a continuous extension interpolate
-///   (steps are not shortened), others step exactly onto them.
+/// - `save_at`: requested times (SaveAt); methods with a continuous extension
+///   interpolate (steps are not shortened), others step exactly onto them.
 ///
-/// Returns the status (also in `stats.status`). t1 == t0 returns y unchanged with success.
+/// Returns the status (also in `stats.status`): success; max_steps_reached
+/// (attempts hit opt.max_steps); dt_underflow (step below opt.dt_min or below
+/// what changes t); non_finite (NaN/Inf in the state or derivative, or trials
+/// that stayed non-finite down to underflow); invalid_argument (options it cannot
+/// run with). t1 == t0 returns y unchanged with success.
 /// No allocation, exception or virtual call: callable from any Kokkos kernel.
 template <class Tab, class F, class Y, class WS, class Save = NoSaveAt>
 KOKKOS_FUNCTION Status integrate(const F& f, typename Tab::value_type t0,
                                  typename Tab::value_type t1, Y&& y, WS& ws,
                                  const SolveOptions<typename Tab::value_type>& opt,
-                                 Statistics<typename Tab::value_type>& st,
+                                 Statistics<typename Tab::value_type>& stats,
                                  const Save& save_at = Save{}) {
   using T = typename Tab::value_type;
-  constexpr int s = Tab::num_stages;
-  const int n = ws.dim();
-  st = Statistics<T>{};
-  st.t = t0;
-  const bool fixed = opt.dt > T(0);
-  if (!detail::options_valid(opt, t0, t1) || (!fixed && !is_embedded_v<Tab>)) {
-    st.status = Status::invalid_argument;
-    return st.status;
-  }
-  int next_save = 0;
-  // Save times at t0 (before any step).
-  while (next_save < save_at.size() && save_at.template time<T>(next_save) == t0) {
-    save_at.save(next_save, y);
-    ++next_save;
-  }
-  if (t1 == t0) return st.status;
-  const T dir = t1 > t0 ? T(1) : T(-1);
-  const T span = Kokkos::fabs(t1 - t0);
-  const T eps = Kokkos::Experimental::epsilon<T>::value;
-  const T dt_max = opt.dt_max > T(0) ? opt.dt_max : span;
-
-  auto&& k0 = ws.vec(0);
-  auto&& ynew = ws.vec(slot_ynew_v<Tab>);
-  T t = t0;
-  bool k0_valid = false;
-
-  auto eval_k0 = [&]() -> bool {
-    f(t, y, k0);
-    ++st.nfe;
-    k0_valid = true;
-    return detail::all_finite(k0, n);
-  };
-  auto accept = [&](T t_new, T h) {
-    detail::save_in_step<Tab>(f, t, h, t_new, y, ws, save_at, next_save, st);
-    detail::copy_vec(ynew, y, n);
-    t = t_new;
-    st.t = t;
-    ++st.accepted;
-    if constexpr (Tab::fsal) {
-      detail::copy_vec(ws.vec(s - 1), k0, n);
-    } else {
-      k0_valid = false;
-    }
-  };
-  // The end of the next step: the final time, or the next save time when the
-  // method cannot interpolate.
-  auto step_target = [&]() -> T {
-    if constexpr (!has_dense_output_v<Tab>) {
-      if (next_save < save_at.size()) {
-        const T ts = save_at.template time<T>(next_save);
-        if (dir * (ts - t1) < T(0)) return ts;
-      }
-    }
-    return t1;
-  };
-
-  if (fixed) {
-    // Grid t0 + i dt (i < nsteps), ending exactly at t1, as torchdiffeq's fixed-grid solvers.
-    const T h_mag = Kokkos::fmin(opt.dt, span);
-    const T ratio = span / h_mag;
-    T nst = Kokkos::round(ratio);
-    if (Kokkos::fabs(ratio - nst) > T(64) * eps * ratio) nst = Kokkos::ceil(ratio);
-    const long nsteps = static_cast<long>(nst);
-    long i = 0;
-    while (i < nsteps) {
-      if (st.accepted >= opt.max_steps) {
-        st.status = Status::max_steps_reached;
-        break;
-      }
-      if (!k0_valid && !eval_k0()) {
-        st.status = Status::non_finite;
-        break;
-      }
-      const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
-      T target = step_target();
-      const bool to_save = dir * (target - grid_end) < T(0);
-      if (!to_save) target = grid_end;
-      const T h = target - t;
-      rk_step<Tab>(f, t, h, y, ws);
-      st.nfe += s - 1;
-      if (!detail::all_finite(ynew, n) || (Tab::fsal && !detail::all_finite(ws.vec(s - 1), n))) {
-        st.status = Status::non_finite;
-        break;
-      }
-      accept(target, h);
-      st.dt_last = h;
-      if (!to_save) ++i;
-    }
-    return st.status;
-  }
-
-  // Adaptive.
-  if (!eval_k0()) {
-    st.status = Status::non_finite;
-    return st.status;
-  }
-  T h_mag = opt.dt0 > T(0) ? opt.dt0
-                           : initial_step<Tab>(f, t0, t1, y, ws, opt.norm, st.nfe);
-  h_mag = Kokkos::fmin(h_mag, dt_max);
-  ControllerState<T> cs = opt.controller.initial_state();
-  bool last_nonfinite = false;
-  int attempts = 0;
-  while (true) {
-    if (!k0_valid && !eval_k0()) {
-      st.status = Status::non_finite;
-      break;
-    }
-    if (attempts >= opt.max_steps) {
-      st.status = Status::max_steps_reached;
-      break;
-    }
-    const T target = step_target();
-    const T remaining = Kokkos::fabs(target - t);
-    const T min_step = Kokkos::fmax(opt.dt_min, T(16) * eps * Kokkos::fabs(t));
-    if (h_mag < min_step && remaining > min_step) {
-      st.status = last_nonfinite ? Status::non_finite : Status::dt_underflow;
-      break;
-    }
-    // Land exactly on the target when the step reaches or nearly reaches it.
-    const bool lands = h_mag >= remaining * (T(1) - T(4) * eps);
-    const T h = lands ? target - t : dir * h_mag;
-    const T t_new = lands ? target : t + h;
-    rk_step<Tab>(f, t, h, y, ws);
-    st.nfe += s - 1;
-    ++attempts;
-    bool finite = true;
-    const T err = rk_error<Tab>(opt.norm, h, y, ws, finite);
-    const bool ok = finite && Kokkos::isfinite(err);
-    const bool acc = ok && err <= T(1);
-    if (!ok) {
-      // Non-finite trial: shrink hard and retry; if that cannot help, the status says non_finite.
-      ++st.rejected;
-      last_nonfinite = true;
-      cs.last_rejected = true;
-      h_mag = Kokkos::fabs(h) * opt.controller.fac_min;
-      st.dt_last = dir * h_mag;
-      continue;
-    }
-    const T fac = opt.controller.factor(err, acc, cs);
-    if (acc) {
-      last_nonfinite = false;
-      accept(t_new, h);
-      const T h_next = Kokkos::fmin(Kokkos::fabs(h) * fac, dt_max);
-      // A step shortened only to land on a target does not shrink the next one.
-      h_mag = (lands && fac >= T(1)) ? Kokkos::fmax(h_next, Kokkos::fmin(h_mag, dt_max)) : h_next;
-      st.dt_last = dir * h_mag;
-      if (t == t1) break;
-    } else {
-      ++st.rejected;
-      h_mag = Kokkos::fabs(h) * fac;
-      st.dt_last = dir * h_mag;
-    }
-  }
-  return st.status;
+  LaneStatistics<T> st;
+  auto lane_saver = [&](int, int j, const auto& v) { save_at(j, v); };
+  integrate_lanes<Tab>(f, t0, t1, y, ws, opt, st, true, save_at, lane_saver);
+  stats.nfe = st.nfe;
+  stats.accepted = st.accepted;
+  stats.rejected = st.rejected;
+  stats.status = static_cast<Status>(st.status);
+  stats.t = st.t;
+  stats.dt_last = st.dt_last;
+  return stats.status;
 }
 
 }  // namespace odeflow

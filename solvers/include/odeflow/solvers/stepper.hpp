@@ -5,7 +5,6 @@
 #include <odeflow/solvers/error_norm.hpp>
 #include <odeflow/solvers/tableau.hpp>
 
-#include <Kokkos_MathematicalFunctions.hpp>
 #include <Kokkos_Macros.hpp>
 
 namespace odeflow {
@@ -33,8 +32,11 @@ constexpr typename Tab::value_type coef_e2() {
 template <int I, class Coef, class WS, class V>
 KOKKOS_FORCEINLINE_FUNCTION void stage_sum(const WS& ws, int k, V& acc, Coef) {
   static_for<I>([&](auto j) {
-    constexpr auto cj = Coef::template value<decltype(j)::value>;
-    if constexpr (cj != decltype(cj)(0)) acc += cj * ws.vec(j)[k];
+    // decltype(j)::value, not j: std::integral_constant's conversion operator is a
+    // constexpr __host__ function that CUDA device code may not call.
+    constexpr int jj = decltype(j)::value;
+    constexpr auto cj = Coef::template value<jj>;
+    if constexpr (cj != decltype(cj)(0)) acc += cj * ws.vec(jj)[k];
   });
 }
 
@@ -101,36 +103,37 @@ KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
 }
 
 /// Scaled error norm of the step just taken by rk_step (err = h sum_i e_i k_i),
-/// and whether y_new is finite. For tableaus with a dual estimate (DOP853), the
-/// two estimates are combined as in Hairer's dop853.f:
-/// err = |h| E5 / sqrt(n (E5 + 0.01 E3)) with E = sum of squared scaled components.
-template <class Tab, class T, class Y, class WS>
-KOKKOS_FUNCTION T rk_error(const ErrorNorm<T>& norm, T h, const Y& y, const WS& ws, bool& finite) {
+/// per lane, and in `finite` whether y_new is finite. For tableaus with a dual
+/// estimate (DOP853) the two estimates combine as in Hairer's dop853.f:
+/// err = |h| E5 / sqrt(n (E5 + 0.01 E3)), E = sum of squared scaled components.
+template <class Tab, class T, class V, class Y, class WS>
+KOKKOS_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
+                           mask_t<V>& finite) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   auto&& f0 = ws.vec(0);
-  T acc = 0, acc2 = 0;
-  bool ok = true;
+  V acc(T(0)), acc2(T(0));
+  mask_t<V> ok(true);
   for (int k = 0; k < n; ++k) {
-    ok = ok && Kokkos::isfinite(ynew[k]);
-    T e = 0;
+    ok = ok & simd::isfinite(V(ynew[k]));
+    V e(T(0));
     detail::stage_sum<s>(ws, k, e, detail::RowE<Tab>{});
     if constexpr (has_dual_error_estimate<Tab>()) {
-      T e2 = 0;
+      V e2(T(0));
       detail::stage_sum<s>(ws, k, e2, detail::RowE2<Tab>{});
-      const T sc = norm.atol + norm.rtol * Kokkos::fmax(Kokkos::fabs(y[k]), Kokkos::fabs(ynew[k]));
+      const V sc = norm.atol + norm.rtol * simd::max(simd::abs(V(y[k])), simd::abs(V(ynew[k])));
       acc += (e / sc) * (e / sc);
       acc2 += (e2 / sc) * (e2 / sc);
     } else {
-      norm.accumulate(acc, norm.scaled(h * e, y[k], ynew[k], f0[k], h));
+      norm.accumulate(acc, norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h));
     }
   }
   finite = ok;
   if constexpr (has_dual_error_estimate<Tab>()) {
-    T deno = acc + T(0.01) * acc2;
-    if (!(deno > T(0))) deno = T(1);
-    return Kokkos::fabs(h) * acc * Kokkos::sqrt(T(1) / (T(n) * deno));
+    V deno = acc + T(0.01) * acc2;
+    deno = simd::select(mask_t<V>(deno > T(0)), deno, V(T(1)));
+    return simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
   } else {
     return norm.finish(acc, n);
   }
@@ -156,25 +159,26 @@ KOKKOS_FUNCTION void rk_dense_stages(const F& f, TT t, TT h, const Y& y, WS& ws)
   });
 }
 
-/// Continuous extension: out = y + h sum_i b_i(theta) k_i, theta in [0, 1], after
-/// rk_step (and rk_dense_stages when the method has extra dense stages).
-template <class Tab, class TT, class Y, class WS, class Out>
-KOKKOS_FUNCTION void rk_interpolate(TT theta, TT h, const Y& y, const WS& ws, Out& out) {
+/// Continuous extension for lane l: out[k] = y_l[k] + h sum_i b_i(theta) k_i,l[k], theta in [0, 1],
+/// after rk_step (and rk_dense_stages when the method has extra dense stages).
+/// For scalar value types l is ignored.
+template <class Tab, class T, class Y, class WS, class Out>
+KOKKOS_FUNCTION void rk_interpolate(T theta, T h, const Y& y, const WS& ws, int l, Out&& out) {
   static_assert(Tab::dense_order > 0, "the method has no continuous extension");
   constexpr int ds = Tab::num_dense_stages;
   constexpr int deg = Tab::dense_degree;
   constexpr Tab tab{};
-  TT bt[ds];
+  T bt[ds];
   for (int i = 0; i < ds; ++i) {
-    TT acc = 0;
+    T acc = 0;
     for (int p = deg - 1; p >= 0; --p) acc = (acc + tab.d[i * deg + p]) * theta;
     bt[i] = acc;
   }
   const int n = ws.dim();
   for (int k = 0; k < n; ++k) {
-    auto acc = decltype(y[k] * h)(0);
-    for (int i = 0; i < ds; ++i) acc += bt[i] * ws.vec(i)[k];
-    out[k] = y[k] + h * acc;
+    T acc = 0;
+    for (int i = 0; i < ds; ++i) acc += bt[i] * simd::lane(ws.vec(i)[k], l);
+    out[k] = simd::lane(y[k], l) + h * acc;
   }
 }
 
