@@ -85,7 +85,7 @@ KOKKOS_FUNCTION bool options_valid(const SolveOptions<T>& o, T t0, T t1, bool em
   return true;
 }
 
-template <class P, int N>
+template <class P, std::size_t N>
 KOKKOS_FUNCTION constexpr std::ptrdiff_t stride_of(const Kokkos::Array<P, N>&) { return 1; }
 template <class P>
 KOKKOS_FUNCTION constexpr std::ptrdiff_t stride_of(const StridedVector<P>& v) { return v.stride; }

@@ -215,6 +215,34 @@ ODEFLOW_SIMD_BINARY(min, Kokkos::fmin)
 ODEFLOW_SIMD_BINARY(pow, Kokkos::pow)
 #undef ODEFLOW_SIMD_BINARY
 
+#if defined(__FMA__) || defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__) || \
+    defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define ODEFLOW_HAS_FAST_FMA 1
+#endif
+
+/// a * b + c, fused where the target has a fused multiply-add instruction (one
+/// rounding), else a multiply and an add. Written out explicitly so that the
+/// solver's results do not depend on how the compiler contracts expressions
+/// (see ODEFLOW_STRICT_FP in docs/solvers.md): scalar and SIMD paths round alike.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto fma(T a, T b, T c) -> std::enable_if_t<!is_pack_v<T>, T> {
+#ifdef ODEFLOW_HAS_FAST_FMA
+  return Kokkos::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fma(const Pack<T, W>& a, const Pack<T, W>& b, const Pack<T, W>& c) {
+  Pack<T, W> r;
+#ifdef ODEFLOW_HAS_FAST_FMA
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = Kokkos::fma(a.v[l], b.v[l], c.v[l]);
+#else
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = a.v[l] * b.v[l] + c.v[l];
+#endif
+  return r;
+}
+
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto isfinite(T x) -> std::enable_if_t<!is_pack_v<T>, bool> {
   return Kokkos::isfinite(x);

@@ -87,7 +87,7 @@ KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
     for (int k = 0; k < n; ++k) {
       auto acc = decltype(y[k] * h)(0);
       detail::stage_sum<i>(ws, k, acc, detail::RowA<Tab, i>{});
-      dst[k] = y[k] + h * acc;
+      dst[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
     }
     auto&& ki = ws.vec(i);
     f(t + detail::coef_c<Tab, i> * h, dst, ki);
@@ -97,7 +97,7 @@ KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
     for (int k = 0; k < n; ++k) {
       auto acc = decltype(y[k] * h)(0);
       detail::stage_sum<s>(ws, k, acc, detail::RowB<Tab>{});
-      ynew[k] = y[k] + h * acc;
+      ynew[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
     }
   }
 }
@@ -152,7 +152,7 @@ KOKKOS_FUNCTION void rk_dense_stages(const F& f, TT t, TT h, const Y& y, WS& ws)
     for (int k = 0; k < n; ++k) {
       auto acc = decltype(y[k] * h)(0);
       detail::stage_sum<i>(ws, k, acc, detail::RowA<Tab, i>{});
-      dst[k] = y[k] + h * acc;
+      dst[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
     }
     auto&& ki = ws.vec(i);
     f(t + detail::coef_c<Tab, i> * h, dst, ki);
@@ -177,8 +177,8 @@ KOKKOS_FUNCTION void rk_interpolate(T theta, T h, const Y& y, const WS& ws, int 
   const int n = ws.dim();
   for (int k = 0; k < n; ++k) {
     T acc = 0;
-    for (int i = 0; i < ds; ++i) acc += bt[i] * simd::lane(ws.vec(i)[k], l);
-    out[k] = simd::lane(y[k], l) + h * acc;
+    for (int i = 0; i < ds; ++i) acc = simd::fma(bt[i], T(simd::lane(ws.vec(i)[k], l)), acc);
+    out[k] = simd::fma(h, acc, T(simd::lane(y[k], l)));
   }
 }
 

@@ -1,0 +1,274 @@
+// PerTrajectory ensemble: one fused kernel, each trajectory integrating its whole span with its own step size.
+#pragma once
+
+#include <odeflow/solvers/default_options.hpp>
+#include <odeflow/solvers/integrate.hpp>
+#include <odeflow/solvers/simd.hpp>
+#include <odeflow/solvers/validation.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+
+#ifndef ODEFLOW_SIMD_BYTES
+/// Bytes of one host SIMD pack (64: one AVX-512 register, two AVX2 registers).
+#define ODEFLOW_SIMD_BYTES 64
+#endif
+
+namespace odeflow {
+
+/// Strategy tag: one thread per trajectory (on host: one SIMD lane per
+/// trajectory, W = ODEFLOW_SIMD_BYTES / sizeof(T) neighbouring trajectories per
+/// thread), the whole time span fused in one kernel. `N` is the compile-time
+/// dimension (state in registers); 0 means run-time dimension (workspace in memory).
+///
+/// When not to use it: vector fields that are batched matrix products (neural
+/// networks) belong to the Lockstep strategy.
+template <int N = 0>
+struct PerTrajectory {
+  static constexpr int dim = N;
+};
+
+/// Requested output times of an ensemble: `times` (m) on the host, monotone in
+/// the direction of integration inside [t0, t1], and `out` (n, m, d) in the
+/// ensemble's memory space receiving trajectory i's state at times(j) in out(i, j, :).
+template <class T, class OutView>
+struct EnsembleSaveAt {
+  Kokkos::View<const T*, Kokkos::HostSpace> times;
+  OutView out;
+};
+
+namespace detail {
+
+template <class ExecSpace>
+inline constexpr bool is_host_space_v =
+    Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename ExecSpace::memory_space>::accessible;
+
+/// Runs a per-trajectory problem on W-lane packs: lane l is trajectory i0 + l.
+template <class Problem, int W>
+struct LaneField {
+  Problem problem;
+  int i0;
+  int n;
+  template <class Vt, class Y, class DY>
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(const Vt& t, const Y& y, DY& dy) const {
+    using P = std::remove_cvref_t<decltype(y[0])>;
+    P* yb = const_cast<P*>(&y[0]);
+    P* db = &dy[0];
+    const std::ptrdiff_t ys = stride_of(y), ds = stride_of(dy);
+    ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) {
+      const int i = i0 + l < n ? i0 + l : n - 1;  // padding lanes repeat the last trajectory
+      const auto f = problem(i);
+      const LaneView<P> yl{yb, ys, l};
+      LaneView<P> dl{db, ds, l};
+      f(t.v[l], yl, dl);
+    }
+  }
+};
+
+template <class T, class OutView>
+struct EnsembleSaver {
+  OutView out;
+  int i0;
+  template <class Vec>
+  KOKKOS_FUNCTION void operator()(int l, int j, const Vec& v) const {
+    const int i = i0 + l;
+    if (i >= static_cast<int>(out.extent(0))) return;
+    for (int k = 0; k < static_cast<int>(out.extent(2)); ++k) out(i, j, k) = v[k];
+  }
+};
+
+/// Save times kept on the device side: a raw view of the times.
+template <class T>
+struct DeviceTimes {
+  Kokkos::View<const T*> times;
+  KOKKOS_FUNCTION int size() const { return static_cast<int>(times.extent(0)); }
+  template <class U = T>
+  KOKKOS_FUNCTION U time(int j) const { return times(j); }
+};
+
+template <class T, class StatsView, class V>
+KOKKOS_FUNCTION void store_stats(const StatsView& stats, int i0, int n, const LaneStatistics<V>& st) {
+  for (int l = 0; l < lanes_v<V>; ++l) {
+    const int i = i0 + l;
+    if (i >= n) break;
+    Statistics<T> s;
+    s.nfe = simd::lane(st.nfe, l);
+    s.accepted = simd::lane(st.accepted, l);
+    s.rejected = simd::lane(st.rejected, l);
+    s.status = static_cast<Status>(simd::lane(st.status, l));
+    s.t = simd::lane(st.t, l);
+    s.dt_last = simd::lane(st.dt_last, l);
+    stats(i) = s;
+  }
+}
+
+}  // namespace detail
+
+/// Solves n independent trajectories y_i' = f_i(t, y_i), y_i(t0) = y(i, :), from t0
+/// to t1 with tableau Tab, in one kernel on `space`.
+///
+/// - `problem(i)`: a device-callable functor returning trajectory i's field
+///   (`f(t, y, dydt)` as for integrate()), e.g. a Lorenz system with its own rho.
+/// - `y`: (n, d) View in the space's memory, updated in place to the final (or
+///   last good) states. On host, LayoutLeft makes neighbouring trajectories
+///   contiguous so that their SIMD lanes load in one instruction; on GPUs it coalesces.
+/// - `stats`: (n) View of Statistics<T> receiving each trajectory's statistics and status.
+/// - `save_at` (optional): output times and an (n, m, d) View.
+///
+/// A trajectory's result depends only on its own inputs: it is bitwise the same
+/// in a batch of one or of millions, with any thread count. Throws InvalidArgument
+/// on bad shapes or options; numerical failures are per-trajectory statuses.
+/// Workspace: registers for PerTrajectory<N> with N > 0; otherwise one workspace
+/// per thread (host) or per trajectory (device), allocated once per call.
+template <class Tab, int N, class ExecSpace, class Problem, class YView, class StatsView,
+          class OutView = Kokkos::View<typename Tab::value_type***, typename YView::memory_space>>
+void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& problem,
+                    const YView& y, typename Tab::value_type t0, typename Tab::value_type t1,
+                    const SolveOptions<typename Tab::value_type>& opt, const StatsView& stats,
+                    const EnsembleSaveAt<typename Tab::value_type, OutView>* save_at = nullptr) {
+  using T = typename Tab::value_type;
+  static_assert(YView::rank == 2, "y must be an (n, d) View");
+  const int n = static_cast<int>(y.extent(0));
+  const int d = static_cast<int>(y.extent(1));
+  if (N > 0 && d != N)
+    throw InvalidArgument("y.extent(1) = " + std::to_string(d) + " but PerTrajectory<" +
+                          std::to_string(N) + "> fixes the dimension at " + std::to_string(N));
+  if (static_cast<int>(stats.extent(0)) != n)
+    throw InvalidArgument("stats.extent(0) = " + std::to_string(stats.extent(0)) +
+                          " must equal the number of trajectories " + std::to_string(n));
+  std::span<const T> ts;
+  if (save_at) {
+    ts = std::span<const T>(save_at->times.data(), save_at->times.extent(0));
+    if (save_at->out.extent(0) != static_cast<std::size_t>(n) ||
+        save_at->out.extent(1) != save_at->times.extent(0) ||
+        save_at->out.extent(2) != static_cast<std::size_t>(d))
+      throw InvalidArgument("save_at.out is (" + std::to_string(save_at->out.extent(0)) + ", " +
+                            std::to_string(save_at->out.extent(1)) + ", " +
+                            std::to_string(save_at->out.extent(2)) + "), expected (n, m, d) = (" +
+                            std::to_string(n) + ", " + std::to_string(ts.size()) + ", " +
+                            std::to_string(d) + ")");
+  }
+  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
+  if (n == 0) return;
+
+  using mem = typename ExecSpace::memory_space;
+  Kokkos::View<T*, mem> dev_times("odeflow::save_times", ts.size());
+  if (!ts.empty()) {
+    auto h = Kokkos::create_mirror_view(dev_times);
+    for (std::size_t j = 0; j < ts.size(); ++j) h(j) = ts[j];
+    Kokkos::deep_copy(space, dev_times, h);
+  }
+  const detail::DeviceTimes<T> times{dev_times};
+  OutView out = save_at ? save_at->out : OutView();
+
+  if constexpr (detail::is_host_space_v<ExecSpace>) {
+    constexpr int W = ODEFLOW_SIMD_BYTES / sizeof(T) > 0 ? ODEFLOW_SIMD_BYTES / sizeof(T) : 1;
+    using V = Pack<T, W>;
+    const int chunks = (n + W - 1) / W;
+    if constexpr (N > 0) {
+      Kokkos::parallel_for(
+          "odeflow::solve_ensemble[PerTrajectory]",
+          Kokkos::RangePolicy<ExecSpace>(space, 0, chunks), KOKKOS_LAMBDA(int c) {
+            const int i0 = c * W;
+            StaticWorkspaceFor<Tab, N, V> ws;
+            Kokkos::Array<V, N> yp;
+            mask_t<V> active(false);
+            for (int l = 0; l < W; ++l) {
+              const int i = i0 + l < n ? i0 + l : n - 1;
+              active.v[l] = i0 + l < n;
+              for (int k = 0; k < N; ++k) yp[k].v[l] = y(i, k);
+            }
+            LaneStatistics<V> st;
+            const detail::LaneField<Problem, W> f{problem, i0, n};
+            integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
+                                 detail::EnsembleSaver<T, OutView>{out, i0});
+            for (int l = 0; l < W && i0 + l < n; ++l)
+              for (int k = 0; k < N; ++k) y(i0 + l, k) = yp[k].v[l];
+            detail::store_stats<T>(stats, i0, n, st);
+          });
+    } else {
+      Kokkos::Experimental::UniqueToken<ExecSpace> token(space);
+      const std::size_t per = workspace_size<Tab>(d) + static_cast<std::size_t>(d);
+      Kokkos::View<V**, mem> work("odeflow::ensemble_workspace", token.size(), per);
+      Kokkos::parallel_for(
+          "odeflow::solve_ensemble[PerTrajectory]",
+          Kokkos::RangePolicy<ExecSpace>(space, 0, chunks), KOKKOS_LAMBDA(int c) {
+            const int id = token.acquire();
+            const int i0 = c * W;
+            V* base = &work(id, 0);
+            SpanWorkspace<V> ws{base, d, 1};
+            StridedVector<V> yp{base + workspace_size<Tab>(d), d, 1};
+            mask_t<V> active(false);
+            for (int l = 0; l < W; ++l) {
+              const int i = i0 + l < n ? i0 + l : n - 1;
+              active.v[l] = i0 + l < n;
+              for (int k = 0; k < d; ++k) yp[k].v[l] = y(i, k);
+            }
+            LaneStatistics<V> st;
+            const detail::LaneField<Problem, W> f{problem, i0, n};
+            integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
+                                 detail::EnsembleSaver<T, OutView>{out, i0});
+            for (int l = 0; l < W && i0 + l < n; ++l)
+              for (int k = 0; k < d; ++k) y(i0 + l, k) = yp[k].v[l];
+            detail::store_stats<T>(stats, i0, n, st);
+            token.release(id);
+          });
+    }
+  } else {
+    if constexpr (N > 0) {
+      Kokkos::parallel_for(
+          "odeflow::solve_ensemble[PerTrajectory]", Kokkos::RangePolicy<ExecSpace>(space, 0, n),
+          KOKKOS_LAMBDA(int i) {
+            StaticWorkspaceFor<Tab, N, T> ws;
+            Kokkos::Array<T, N> yi;
+            for (int k = 0; k < N; ++k) yi[k] = y(i, k);
+            LaneStatistics<T> st;
+            integrate_lanes<Tab>(problem(i), t0, t1, yi, ws, opt, st, true, times,
+                                 detail::EnsembleSaver<T, OutView>{out, i});
+            for (int k = 0; k < N; ++k) y(i, k) = yi[k];
+            detail::store_stats<T>(stats, i, n, st);
+          });
+    } else {
+      // Trajectory-fastest workspace: consecutive threads touch consecutive addresses.
+      const std::size_t per = workspace_size<Tab>(d) + static_cast<std::size_t>(d);
+      Kokkos::View<T**, Kokkos::LayoutLeft, mem> work("odeflow::ensemble_workspace", n, per);
+      Kokkos::parallel_for(
+          "odeflow::solve_ensemble[PerTrajectory]", Kokkos::RangePolicy<ExecSpace>(space, 0, n),
+          KOKKOS_LAMBDA(int i) {
+            SpanWorkspace<T> ws{&work(i, 0), d, static_cast<std::ptrdiff_t>(n)};
+            StridedVector<T> yi{&work(i, workspace_size<Tab>(d)), d, static_cast<std::ptrdiff_t>(n)};
+            for (int k = 0; k < d; ++k) yi[k] = y(i, k);
+            LaneStatistics<T> st;
+            integrate_lanes<Tab>(problem(i), t0, t1, yi, ws, opt, st, true, times,
+                                 detail::EnsembleSaver<T, OutView>{out, i});
+            for (int k = 0; k < d; ++k) y(i, k) = yi[k];
+            detail::store_stats<T>(stats, i, n, st);
+          });
+    }
+  }
+}
+
+/// Per-status counts and totals of an ensemble's statistics (host reduction).
+struct EnsembleSummary {
+  long count[num_statuses] = {};
+  long nfe = 0, accepted = 0, rejected = 0;
+};
+
+/// Sums an ensemble's statistics View (any memory space) on the host.
+template <class StatsView>
+EnsembleSummary summarize(const StatsView& stats) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, stats);
+  EnsembleSummary s;
+  for (std::size_t i = 0; i < h.extent(0); ++i) {
+    ++s.count[static_cast<int>(h(i).status)];
+    s.nfe += h(i).nfe;
+    s.accepted += h(i).accepted;
+    s.rejected += h(i).rejected;
+  }
+  return s;
+}
+
+}  // namespace odeflow
