@@ -1,4 +1,4 @@
-// Hairer's two-evaluation estimate of the first step size.
+// Hairer's two-evaluation estimate of the first step size, in parts that per-lane and batched drivers share.
 #pragma once
 
 #include <odeflow/solvers/error_norm.hpp>
@@ -9,6 +9,49 @@
 
 namespace odeflow {
 
+namespace detail {
+/// Sums of squared scaled components sum_k (y_k/sc_k)^2 and sum_k (f0_k/sc_k)^2, sc_k = atol + rtol |y_k|.
+template <class T, class V, class Y, class F0>
+KOKKOS_FUNCTION void hinit_sums(const ErrorNorm<T>& norm, const Y& y, const F0& f0, int n, V& s0, V& s1) {
+  s0 = V(T(0));
+  s1 = V(T(0));
+  for (int k = 0; k < n; ++k) {
+    const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
+    s0 += (y[k] / sc) * (y[k] / sc);
+    s1 += (f0[k] / sc) * (f0[k] / sc);
+  }
+}
+/// First guess h0 = 0.01 d0 / d1 (1e-6 when either RMS norm is below 1e-5), at most span.
+template <class T, class V>
+KOKKOS_FUNCTION V hinit_h0(const V& d0, const V& d1, const V& span) {
+  using M = mask_t<V>;
+  const V h0 = simd::select(M((d0 < T(1e-5)) | (d1 < T(1e-5))), V(T(1e-6)), V(T(0.01) * d0 / d1));
+  return simd::min(h0, span);
+}
+/// Sum of squared scaled differences sum_k ((f1_k - f0_k)/sc_k)^2.
+template <class T, class V, class Y, class F0, class F1>
+KOKKOS_FUNCTION V hinit_diff(const ErrorNorm<T>& norm, const Y& y, const F0& f0, const F1& f1, int n) {
+  V s(T(0));
+  for (int k = 0; k < n; ++k) {
+    const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
+    const V dk = (f1[k] - f0[k]) / sc;
+    s += dk * dk;
+  }
+  return s;
+}
+/// Final estimate from d1, d2 = ||f1 - f0|| / h0 and h0, for a method of order p.
+template <class T, class V>
+KOKKOS_FUNCTION V hinit_final(const V& d1, const V& d2, const V& h0, const V& span, int p) {
+  using M = mask_t<V>;
+  const V dmax = simd::max(d1, d2);
+  const V h1 = simd::select(M(dmax <= T(1e-15)), simd::max(V(T(1e-6)), h0 * T(1e-3)),
+                            simd::pow(T(0.01) / dmax, V(T(1) / T(p))));
+  const V h = simd::min(simd::min(T(100) * h0, h1), span);
+  const M bad = !M(simd::isfinite(h) & (h > T(0)));
+  return simd::select(bad, simd::min(V(T(1e-6)), span), h);
+}
+}  // namespace detail
+
 /// Initial step magnitude by Hairer's algorithm (Hairer, Norsett, Wanner I, II.4,
 /// "Starting step size"; dopri5.f HINIT), per lane, with scale sc_k = atol + rtol |y0_k|
 /// and RMS norms: h0 = 0.01 ||y0|| / ||f0|| (1e-6 when either is below 1e-5), one
@@ -18,39 +61,21 @@ namespace odeflow {
 template <class Tab, class F, class T, class V, class Y, class WS>
 KOKKOS_FUNCTION V initial_step(const F& f, const V& t0, T t1, const Y& y, WS& ws,
                                const ErrorNorm<T>& norm) {
-  using simd::select;
   using M = mask_t<V>;
   const int n = ws.dim();
   auto&& f0 = ws.vec(0);
   auto&& y1 = ws.vec(slot_tmp_v<Tab>);
   auto&& f1 = ws.vec(slot_ynew_v<Tab>);
   const V span = simd::abs(V(t1) - t0);
-  const V dir = select(M(V(t1) >= t0), V(T(1)), V(T(-1)));
-  V d0(T(0)), d1(T(0));
-  for (int k = 0; k < n; ++k) {
-    const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
-    d0 += (y[k] / sc) * (y[k] / sc);
-    d1 += (f0[k] / sc) * (f0[k] / sc);
-  }
-  d0 = simd::sqrt(d0 / T(n));
-  d1 = simd::sqrt(d1 / T(n));
-  V h0 = select(M((d0 < T(1e-5)) | (d1 < T(1e-5))), V(T(1e-6)), V(T(0.01) * d0 / d1));
-  h0 = simd::min(h0, span);
+  const V dir = simd::select(M(V(t1) >= t0), V(T(1)), V(T(-1)));
+  V s0, s1;
+  detail::hinit_sums(norm, y, f0, n, s0, s1);
+  const V d1 = simd::sqrt(s1 / T(n));
+  const V h0 = detail::hinit_h0<T>(simd::sqrt(s0 / T(n)), d1, span);
   for (int k = 0; k < n; ++k) y1[k] = y[k] + dir * h0 * f0[k];
   f(t0 + dir * h0, y1, f1);
-  V d2(T(0));
-  for (int k = 0; k < n; ++k) {
-    const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
-    const V dk = (f1[k] - f0[k]) / sc;
-    d2 += dk * dk;
-  }
-  d2 = simd::sqrt(d2 / T(n)) / h0;
-  const V dmax = simd::max(d1, d2);
-  const V h1 = select(M(dmax <= T(1e-15)), simd::max(V(T(1e-6)), h0 * T(1e-3)),
-                      simd::pow(T(0.01) / dmax, V(T(1) / T(Tab::order))));
-  V h = simd::min(simd::min(T(100) * h0, h1), span);
-  const M bad = !M(simd::isfinite(h) & (h > T(0)));
-  return select(bad, simd::min(V(T(1e-6)), span), h);
+  const V d2 = simd::sqrt(detail::hinit_diff<T, V>(norm, y, f0, f1, n) / T(n)) / h0;
+  return detail::hinit_final<T>(d1, d2, h0, span, Tab::order);
 }
 
 }  // namespace odeflow

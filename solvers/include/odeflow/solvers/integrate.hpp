@@ -246,7 +246,12 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     if (Kokkos::fabs(ratio - nst) > T(64) * eps * ratio) nst = Kokkos::ceil(ratio);
     const long nsteps = static_cast<long>(nst);
     long i = 0;
+    bool need_k0 = false;
     while (i < nsteps && simd::any(active)) {
+      if (need_k0) {
+        eval_k0(active);
+        need_k0 = false;
+      }
       fail(M(st.accepted >= I(opt.max_steps)), Status::max_steps_reached);
       if (!simd::any(active)) break;
       const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
@@ -267,7 +272,7 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
       if constexpr (Tab::fsal) {
         detail::select_vec(active, ws.vec(s - 1), k0, n);
       } else {
-        if (simd::any(active)) eval_k0(active);
+        need_k0 = true;
       }
       if (!to_save) ++i;
     }

@@ -36,7 +36,7 @@ KOKKOS_FORCEINLINE_FUNCTION void stage_sum(const WS& ws, int k, V& acc, Coef) {
     // constexpr __host__ function that CUDA device code may not call.
     constexpr int jj = decltype(j)::value;
     constexpr auto cj = Coef::template value<jj>;
-    if constexpr (cj != decltype(cj)(0)) acc += cj * ws.vec(jj)[k];
+    if constexpr (cj != decltype(cj)(0)) acc = simd::fma(V(cj), V(ws.vec(jj)[k]), acc);
   });
 }
 
