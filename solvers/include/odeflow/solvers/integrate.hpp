@@ -61,12 +61,14 @@ KOKKOS_FUNCTION void select_vec(const M& m, const V& src, W&& dst, int n) {
   for (int k = 0; k < n; ++k) dst[k] = simd::select(m, src[k], dst[k]);
 }
 
+/// Per lane: all n components finite. x - x is 0 for finite x and NaN otherwise, so
+/// one sum and one comparison replace n mask operations.
 template <class Vec>
-KOKKOS_FUNCTION auto all_finite(const Vec& v, int n) {
+KOKKOS_FORCEINLINE_FUNCTION auto all_finite(const Vec& v, int n) {
   using V = std::remove_cvref_t<decltype(v[0])>;
-  mask_t<V> ok(true);
-  for (int k = 0; k < n; ++k) ok = ok & simd::isfinite(v[k]);
-  return ok;
+  V z(scalar_t<V>(0));
+  for (int k = 0; k < n; ++k) z += v[k] - v[k];
+  return mask_t<V>(z == scalar_t<V>(0));
 }
 
 template <class T>
@@ -240,42 +242,84 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
   eval_k0(M(true));
   if (fixed) {
     // Grid t0 + i dt (i < nsteps) ending exactly at t1, as torchdiffeq's fixed-grid solvers.
-    const T h_mag = Kokkos::fmin(opt.dt, span);
+    // All running lanes share the grid, so time, step and counts are scalars here; a lane
+    // that stops keeps its own copies.
+    const T h_mag = simd::min(opt.dt, span);
     const T ratio = span / h_mag;
     T nst = Kokkos::round(ratio);
     if (Kokkos::fabs(ratio - nst) > T(64) * eps * ratio) nst = Kokkos::ceil(ratio);
     const long nsteps = static_cast<long>(nst);
+    T tc = t0, last_h = T(0);
+    int taken = 0;
+    I evals = st.nfe;  // the first derivative, where it was taken
+    I dense_extra(0);
+    int js = simd::lane(next_save, 0);
+    auto stop = [&](const M& m, Status why) {
+      const M now = active & m;
+      if (!simd::any(now)) return;
+      st.accepted = select(now, I(taken), st.accepted);
+      st.nfe = select(now, evals, st.nfe);
+      st.t = select(now, V(tc), st.t);
+      st.dt_last = select(now, V(last_h), st.dt_last);
+      fail(now, why);
+    };
     long i = 0;
     bool need_k0 = false;
     while (i < nsteps && simd::any(active)) {
       if (need_k0) {
-        eval_k0(active);
+        f(V(tc), y, k0);
+        evals = evals + I(1);
         need_k0 = false;
+        const M good = detail::all_finite(k0, n);
+        if (!simd::all(good)) stop(M(!good), Status::non_finite);
+        if (!simd::any(active)) break;
       }
-      fail(M(st.accepted >= I(opt.max_steps)), Status::max_steps_reached);
-      if (!simd::any(active)) break;
+      if (taken >= opt.max_steps) {
+        stop(M(true), Status::max_steps_reached);
+        break;
+      }
       const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
-      const V target = simd::select(M(dir * (step_target() - V(grid_end)) < T(0)), step_target(), V(grid_end));
-      const bool to_save = simd::lane(target, 0) != grid_end;  // save times are shared by all lanes
-      const V h = target - t;
-      rk_step<Tab>(f, t, h, y, ws);
-      count(st.nfe, active, s - 1);
+      T target = grid_end;
+      if constexpr (!has_dense_output_v<Tab>) {
+        if (js < save_at.size() && dir * (save_at.template time<T>(js) - grid_end) < T(0))
+          target = save_at.template time<T>(js);
+      }
+      const T h = target - tc;
+      rk_step<Tab>(f, V(tc), V(h), y, ws);
+      evals = evals + I(s - 1);
       M good = detail::all_finite(ynew, n);
       if constexpr (Tab::fsal) good = good & detail::all_finite(ws.vec(s - 1), n);
-      fail(M(!good), Status::non_finite);
-      detail::save_in_step<Tab, F, T>(f, t, h, target, active, y, ws, save_at, next_save, st.nfe, lane_saver);
-      detail::select_vec(active, ynew, y, n);
-      t = select(active, target, t);
-      st.t = t;
-      st.dt_last = select(active, h, st.dt_last);
-      count(st.accepted, active, 1);
+      if (!simd::all(good)) stop(M(!good), Status::non_finite);
+      if (save_at.size() > 0) {
+        detail::save_in_step<Tab, F, T>(f, V(tc), V(h), V(target), active, y, ws, save_at, next_save,
+                                        dense_extra, lane_saver);
+        for (int l = 0; l < W; ++l)
+          if (simd::lane(active, l)) js = simd::lane(next_save, l);
+      }
+      const bool all_running = simd::all(active);
+      if (all_running) {
+        detail::copy_vec(ynew, y, n);
+      } else {
+        detail::select_vec(active, ynew, y, n);
+      }
       if constexpr (Tab::fsal) {
-        detail::select_vec(active, ws.vec(s - 1), k0, n);
+        if (all_running) {
+          detail::copy_vec(ws.vec(s - 1), k0, n);
+        } else {
+          detail::select_vec(active, ws.vec(s - 1), k0, n);
+        }
       } else {
         need_k0 = true;
       }
-      if (!to_save) ++i;
+      tc = target;
+      last_h = h;
+      ++taken;
+      if (target == grid_end) ++i;
     }
+    st.accepted = select(active, I(taken), st.accepted);
+    st.nfe = select(active, evals, st.nfe) + dense_extra;
+    st.t = select(active, V(tc), st.t);
+    st.dt_last = select(active, V(last_h), st.dt_last);
     return;
   }
 

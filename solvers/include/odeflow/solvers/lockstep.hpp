@@ -68,6 +68,67 @@ struct RowWorkspace {
   }
 };
 
+/// Row a of a (rows, d) LayoutRight buffer as a state vector (callable in kernels).
+template <class T>
+struct RowVector {
+  template <class Buf>
+  KOKKOS_FUNCTION StridedVector<T> operator()(const Buf& b, int a, int dd) const {
+    return StridedVector<T>{&b(a, 0), dd, 1};
+  }
+};
+
+// The stage kernels are named function templates, called from static_for's generic
+// lambda: nvcc rejects an extended (KOKKOS_LAMBDA) lambda defined inside a generic lambda.
+
+/// Stage I of a lockstep step for rows [0, m): dst = y + h sum_{j<I} a_Ij k_j and the stage times.
+template <class Tab, int I, class ExecSpace, class StView, class Buf, class TView>
+void lockstep_stage(const ExecSpace& space, int m, int B, int d, const StView& st, const Buf& y,
+                    const Buf& k0, const Buf& K, const Buf& ynew, const Buf& tmp, const Buf& dst,
+                    const TView& tstage) {
+  using T = typename Tab::value_type;
+  constexpr int ns = num_stored_stages_v<Tab>;
+  Kokkos::parallel_for(
+      "odeflow::solve_batch[Lockstep]::stage", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
+      KOKKOS_LAMBDA(int a) {
+        const T h = st(a).dt_last;
+        RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+        for (int k = 0; k < d; ++k) {
+          T acc = 0;
+          // stage 0 lives in k0 (a plain if on a constant: nvcc rejects a first capture in if constexpr)
+          constexpr T a0 = coef_a<Tab, I, 0>;
+          if (a0 != T(0)) acc = simd::fma(a0, k0(a, k), acc);
+          static_for<I - 1>([&](auto jm1) {
+            constexpr int j = decltype(jm1)::value + 1;
+            constexpr T aij = coef_a<Tab, I, j>;
+            if constexpr (aij != T(0)) acc = simd::fma(aij, ws.vec(j)[k], acc);
+          });
+          dst(a, k) = simd::fma(h, acc, y(a, k));
+        }
+        tstage(a) = st(a).t + coef_c<Tab, I> * h;
+      });
+}
+
+/// Extra dense-output stage I (DOP853) for rows [0, m), into tmp, and the stage times.
+template <class Tab, int I, class ExecSpace, class StView, class Buf, class TView>
+void lockstep_dense_stage(const ExecSpace& space, int m, int B, int d, const StView& st,
+                          const Buf& y, const Buf& K, const Buf& ynew, const Buf& tmp,
+                          const TView& tstage) {
+  using T = typename Tab::value_type;
+  constexpr int ns = num_stored_stages_v<Tab>;
+  Kokkos::parallel_for(
+      "odeflow::solve_batch[Lockstep]::dense_stage", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
+      KOKKOS_LAMBDA(int a) {
+        const T h = st(a).dt_last;
+        RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+        for (int k = 0; k < d; ++k) {
+          T acc = 0;
+          stage_sum<I>(ws, k, acc, RowA<Tab, I>{});
+          tmp(a, k) = simd::fma(h, acc, y(a, k));
+        }
+        tstage(a) = st(a).t + coef_c<Tab, I> * h;
+      });
+}
+
 }  // namespace detail
 
 /// Solves n samples of y' = f(t, y) from t0 to t1 with tableau Tab, calling the
@@ -149,7 +210,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
   const T dt_min = opt.dt_min;
 
   auto rows = [](const Buf& b, int m) { return Kokkos::subview(b, Kokkos::make_pair(0, m), Kokkos::ALL); };
-  auto vec_of = [](const Buf& b, int a, int dd) { return StridedVector<T>{&b(a, 0), dd, 1}; };
+  const detail::RowVector<T> vec_of{};  // a function object: kernels cannot capture a host lambda (nvcc)
   auto stage_rows = [&](int i, int m) {
     return Kokkos::subview(K, Kokkos::make_pair(i * B, i * B + m), Kokkos::ALL);
   };
@@ -210,7 +271,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
       // Initial step (Hairer), per sample or over the whole batch.
       if (opt.dt0 > T(0)) {
         auto st = stbuf[cur];
-        const T h0 = Kokkos::fmin(opt.dt0, dt_max);
+        const T h0 = simd::min(opt.dt0, dt_max);
         Kokkos::parallel_for(
             "odeflow::solve_batch[Lockstep]::dt0", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
             KOKKOS_LAMBDA(int a) { st(a).h_mag = h0; });
@@ -265,7 +326,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
               State& z = st(a);
               const T h0 = z.h_mag;
               const T d2 = (shared ? Kokkos::sqrt(g2 / gd) : Kokkos::sqrt(s01(2 * a) / T(d))) / h0;
-              z.h_mag = Kokkos::fmin(detail::hinit_final<T>(z.err, d2, h0, span, order), dt_max);
+              z.h_mag = simd::min(detail::hinit_final<T>(z.err, d2, h0, span, order), dt_max);
               if (z.active) z.nfe += 1;
             });
       }
@@ -275,7 +336,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
     long nsteps = 0;
     T h_fixed = 0;
     if (fixed) {
-      h_fixed = Kokkos::fmin(opt.dt, span);
+      h_fixed = simd::min(opt.dt, span);
       const T ratio = span / h_fixed;
       T nst = std::round(ratio);
       if (std::fabs(ratio - nst) > T(64) * eps * ratio) nst = std::ceil(ratio);
@@ -294,7 +355,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
           KOKKOS_LAMBDA(int a) {
             State& z = st(a);
             T target = fixed ? grid_end : t1;
-            if constexpr (!has_dense_output_v<Tab>) {
+            if (!has_dense_output_v<Tab>) {  // not if constexpr: nvcc rejects a first capture there
               if (z.next_save < m_save && dir * (times(z.next_save) - target) < T(0))
                 target = times(z.next_save);
             }
@@ -304,7 +365,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
                 z.active = false;
               }
               const T remaining = Kokkos::fabs(target - z.t);
-              const T min_step = Kokkos::fmax(dt_min, T(16) * eps * Kokkos::fabs(z.t));
+              const T min_step = simd::max(dt_min, T(16) * eps * Kokkos::fabs(z.t));
               if (z.active && z.h_mag < min_step && remaining > min_step) {
                 z.status = static_cast<int>(z.last_nonfinite ? Status::non_finite : Status::dt_underflow);
                 z.active = false;
@@ -324,29 +385,10 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             z.err = target;  // the step's end when it lands
           });
       // Stages.
-      detail::static_for<s - 1>([&](auto im1) {
+      detail::static_for_host<s - 1>([&](auto im1) {
         constexpr int i = decltype(im1)::value + 1;
         Buf dst = (Tab::fsal && i == s - 1) ? ynew : tmp;
-        Kokkos::parallel_for(
-            "odeflow::solve_batch[Lockstep]::stage", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
-            KOKKOS_LAMBDA(int a) {
-              const T h = st(a).dt_last;
-              detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
-              for (int k = 0; k < d; ++k) {
-                T acc = 0;
-                if (i == 1 || true) acc = T(0);
-                // stage 0 lives in k0
-                constexpr T a0 = detail::coef_a<Tab, i, 0>;
-                if constexpr (a0 != T(0)) acc = simd::fma(a0, k0(a, k), acc);
-                detail::static_for<i - 1>([&](auto jm1) {
-                  constexpr int j = decltype(jm1)::value + 1;
-                  constexpr T aij = detail::coef_a<Tab, i, j>;
-                  if constexpr (aij != T(0)) acc = simd::fma(aij, ws.vec(j)[k], acc);
-                });
-                dst(a, k) = simd::fma(h, acc, y(a, k));
-              }
-              tstage(a) = st(a).t + detail::coef_c<Tab, i> * h;
-            });
+        detail::lockstep_stage<Tab, i>(space, m, B, d, st, y, k0, K, ynew, tmp, dst, tstage);
         f(space, Kokkos::subview(tstage, Kokkos::make_pair(0, m)), rows(dst, m), stage_rows(i, m));
       });
       if constexpr (!Tab::fsal) {
@@ -359,8 +401,8 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
                 T acc = 0;
                 detail::static_for<s>([&](auto j) {
                   constexpr T bj = detail::coef_b<Tab, decltype(j)::value>;
-                  if constexpr (bj != T(0)) {
-                    if constexpr (decltype(j)::value == 0) {
+                  if (bj != T(0)) {  // plain ifs on constants: nvcc rejects a first capture in if constexpr
+                    if (decltype(j)::value == 0) {
                       acc = simd::fma(bj, k0(a, k), acc);
                     } else {
                       acc = simd::fma(bj, ws.vec(decltype(j)::value)[k], acc);
@@ -393,7 +435,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
               tstage(a) = e;
             } else {
               finite = detail::all_finite(vec_of(ynew, a, d), d);
-              if constexpr (Tab::fsal) finite = finite && detail::all_finite(ws.vec(s - 1), d);
+              if (Tab::fsal) finite = finite && detail::all_finite(ws.vec(s - 1), d);
               z.finite = finite;
             }
           });
@@ -404,7 +446,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             KOKKOS_LAMBDA(int a, T& u) {
               const T e = st(a).finite ? tstage(a) : Kokkos::Experimental::infinity<T>::value;
               if (!st(a).active) return;
-              u = rms ? u + e * e : Kokkos::fmax(u, e);
+              u = rms ? u + e * e : simd::max(u, e);
             },
             err_shared);
         int n_active = 0;
@@ -427,20 +469,9 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
               due);
         }
         if (due > 0) {
-          detail::static_for<Tab::num_dense_stages - Tab::num_stages>([&](auto im) {
+          detail::static_for_host<Tab::num_dense_stages - Tab::num_stages>([&](auto im) {
             constexpr int i = decltype(im)::value + Tab::num_stages;
-            Kokkos::parallel_for(
-                "odeflow::solve_batch[Lockstep]::dense_stage", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
-                KOKKOS_LAMBDA(int a) {
-                  const T h = st(a).dt_last;
-                  detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
-                  for (int k = 0; k < d; ++k) {
-                    T acc = 0;
-                    detail::stage_sum<i>(ws, k, acc, detail::RowA<Tab, i>{});
-                    tmp(a, k) = simd::fma(h, acc, y(a, k));
-                  }
-                  tstage(a) = st(a).t + detail::coef_c<Tab, i> * h;
-                });
+            detail::lockstep_dense_stage<Tab, i>(space, m, B, d, st, y, K, ynew, tmp, tstage);
             f(space, Kokkos::subview(tstage, Kokkos::make_pair(0, m)), rows(tmp, m), stage_rows(i, m));
           });
         }
@@ -482,6 +513,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             if (acc) {
               // Save times inside (t, t_new].
               detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+              const StridedVector<T> y_old = vec_of(y, a, d);  // captured here, not in if constexpr (nvcc)
               while (z.next_save < m_save && dir * (times(z.next_save) - t_new) <= T(0)) {
                 const T tsv = times(z.next_save);
                 if (tsv == t_new) {
@@ -489,7 +521,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
                 } else {
                   if constexpr (has_dense_output_v<Tab>) {
                     StridedVector<T> o{&tmp(a, 0), d, 1};
-                    rk_interpolate<Tab>((tsv - z.t) / h, h, vec_of(y, a, d), ws, 0, o);
+                    rk_interpolate<Tab>((tsv - z.t) / h, h, y_old, ws, 0, o);
                     for (int k = 0; k < d; ++k) out(z.sample, z.next_save, k) = tmp(a, k);
                     z.dense_used = true;
                   }
@@ -501,15 +533,15 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
               }
               z.dense_used = false;
               for (int k = 0; k < d; ++k) y(a, k) = ynew(a, k);
-              if constexpr (Tab::fsal) {
+              if (Tab::fsal) {
                 for (int k = 0; k < d; ++k) k0(a, k) = ws.vec(s - 1)[k];
               }
               z.t = t_new;
               z.accepted += 1;
               z.last_nonfinite = false;
               if (!fixed) {
-                const T h_next = Kokkos::fmin(Kokkos::fabs(h) * fac, dt_max);
-                z.h_mag = (z.lands && fac >= T(1)) ? Kokkos::fmax(h_next, Kokkos::fmin(z.h_mag, dt_max)) : h_next;
+                const T h_next = simd::min(Kokkos::fabs(h) * fac, dt_max);
+                z.h_mag = (z.lands && fac >= T(1)) ? simd::max(h_next, simd::min(z.h_mag, dt_max)) : h_next;
                 z.dt_last = dir * z.h_mag;
               }
               if (z.t == t1) {

@@ -9,6 +9,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <algorithm>
+#include <utility>
 #include <string>
 #include <type_traits>
 
@@ -46,12 +47,17 @@ template <class ExecSpace>
 inline constexpr bool is_host_space_v =
     Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename ExecSpace::memory_space>::accessible;
 
-/// Runs a per-trajectory problem on W-lane packs: lane l is trajectory i0 + l.
+/// Runs a per-trajectory problem on W-lane packs: lane l is trajectory i0 + l (padding
+/// lanes repeat the last trajectory). The W fields are built once per pack, so that
+/// per-trajectory parameters are plain loads in the time loop.
 template <class Problem, int W>
 struct LaneField {
-  Problem problem;
-  int i0;
-  int n;
+  using Field = std::remove_cvref_t<decltype(std::declval<const Problem&>()(0))>;
+  Kokkos::Array<Field, W> fields;
+
+  KOKKOS_FUNCTION LaneField(const Problem& problem, int i0, int n) {
+    for (int l = 0; l < W; ++l) fields[l] = problem(i0 + l < n ? i0 + l : n - 1);
+  }
   template <class Vt, class Y, class DY>
   KOKKOS_FORCEINLINE_FUNCTION void operator()(const Vt& t, const Y& y, DY& dy) const {
     using P = std::remove_cvref_t<decltype(y[0])>;
@@ -59,11 +65,9 @@ struct LaneField {
     P* db = &dy[0];
     const std::ptrdiff_t ys = stride_of(y), ds = stride_of(dy);
     ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) {
-      const int i = i0 + l < n ? i0 + l : n - 1;  // padding lanes repeat the last trajectory
-      const auto f = problem(i);
       const LaneView<P> yl{yb, ys, l};
       LaneView<P> dl{db, ds, l};
-      f(t.v[l], yl, dl);
+      fields[l](t.v[l], yl, dl);
     }
   }
 };
@@ -182,7 +186,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
               for (int k = 0; k < N; ++k) yp[k].v[l] = y(i, k);
             }
             LaneStatistics<V> st;
-            const detail::LaneField<Problem, W> f{problem, i0, n};
+            const detail::LaneField<Problem, W> f(problem, i0, n);
             integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
                                  detail::EnsembleSaver<T, OutView>{out, i0});
             for (int l = 0; l < W && i0 + l < n; ++l)
@@ -208,7 +212,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
               for (int k = 0; k < d; ++k) yp[k].v[l] = y(i, k);
             }
             LaneStatistics<V> st;
-            const detail::LaneField<Problem, W> f{problem, i0, n};
+            const detail::LaneField<Problem, W> f(problem, i0, n);
             integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
                                  detail::EnsembleSaver<T, OutView>{out, i0});
             for (int l = 0; l < W && i0 + l < n; ++l)

@@ -1,6 +1,7 @@
 // Lane packs for host SIMD ensembles, and the lane-generic maths the solver core is written in.
 #pragma once
 
+#include <Kokkos_BitManipulation.hpp>
 #include <Kokkos_MathematicalFunctions.hpp>
 #include <Kokkos_Macros.hpp>
 
@@ -29,6 +30,11 @@ struct Pack {
   Pack() = default;
   KOKKOS_FORCEINLINE_FUNCTION constexpr Pack(T x) {  // NOLINT: broadcast on purpose
     for (int l = 0; l < W; ++l) v[l] = x;
+  }
+  /// Lane-wise conversion (masks of other widths, counters).
+  template <class U>
+  KOKKOS_FORCEINLINE_FUNCTION constexpr explicit Pack(const Pack<U, W>& o) {
+    for (int l = 0; l < W; ++l) v[l] = T(o.v[l]);
   }
   KOKKOS_FORCEINLINE_FUNCTION constexpr T& operator[](int l) { return v[l]; }
   KOKKOS_FORCEINLINE_FUNCTION constexpr const T& operator[](int l) const { return v[l]; }
@@ -71,9 +77,25 @@ struct rebind<Pack<T, W>, U> {
 template <class V, class U>
 using rebind_t = typename rebind<V, U>::type;
 
-/// Mask type of V: bool per lane.
+namespace detail {
+template <class T>
+struct mask_lane {
+  using type = std::conditional_t<sizeof(T) == 8, long long, std::conditional_t<sizeof(T) == 4, int, T>>;
+};
+}  // namespace detail
+
+/// Mask type of V: bool for a scalar; for Pack<T, W>, W integers (0 or 1) as wide as T,
+/// so that comparisons and selects stay in one vector register width.
 template <class V>
-using mask_t = rebind_t<V, bool>;
+struct mask_of {
+  using type = bool;
+};
+template <class T, int W>
+struct mask_of<Pack<T, W>> {
+  using type = Pack<typename detail::mask_lane<T>::type, W>;
+};
+template <class V>
+using mask_t = typename mask_of<V>::type;
 
 #define ODEFLOW_PACK_BINARY(OP)                                                               \
   template <class T, int W>                                                                   \
@@ -110,27 +132,29 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> operator-(const Pack<T, W>& a) {
   ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = -a.v[l];
   return r;
 }
-template <int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<bool, W> operator!(const Pack<bool, W>& a) {
-  Pack<bool, W> r;
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = !a.v[l];
+/// Lane-wise logical not of an integer mask pack (0 or 1 per lane).
+template <class I, int W, class = std::enable_if_t<std::is_integral_v<I>>>
+KOKKOS_FORCEINLINE_FUNCTION Pack<I, W> operator!(const Pack<I, W>& a) {
+  Pack<I, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = a.v[l] == I(0) ? I(1) : I(0);
   return r;
 }
 
 #define ODEFLOW_PACK_COMPARE(OP)                                                               \
   template <class T, int W>                                                                    \
-  KOKKOS_FORCEINLINE_FUNCTION Pack<bool, W> operator OP(const Pack<T, W>& a,         \
-                                                                  const Pack<T, W>& b) {       \
-    Pack<bool, W> r;                                                                           \
-    ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = a.v[l] OP b.v[l];                   \
+  KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> operator OP(const Pack<T, W>& a,     \
+                                                              const Pack<T, W>& b) {   \
+    using I = typename detail::mask_lane<T>::type;                                             \
+    mask_t<Pack<T, W>> r;                                                                      \
+    ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = (a.v[l] OP b.v[l]) ? I(1) : I(0);   \
     return r;                                                                                  \
   }                                                                                            \
   template <class T, int W, class U, class = std::enable_if_t<std::is_arithmetic_v<U>>>        \
-  KOKKOS_FORCEINLINE_FUNCTION Pack<bool, W> operator OP(const Pack<T, W>& a, U b) {  \
+  KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> operator OP(const Pack<T, W>& a, U b) { \
     return a OP Pack<T, W>(T(b));                                                              \
   }                                                                                            \
   template <class T, int W, class U, class = std::enable_if_t<std::is_arithmetic_v<U>>>        \
-  KOKKOS_FORCEINLINE_FUNCTION Pack<bool, W> operator OP(U a, const Pack<T, W>& b) {  \
+  KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> operator OP(U a, const Pack<T, W>& b) { \
     return Pack<T, W>(T(a)) OP b;                                                              \
   }
 ODEFLOW_PACK_COMPARE(<)
@@ -156,17 +180,18 @@ KOKKOS_FORCEINLINE_FUNCTION constexpr auto& lane(V& x, int l) {
 
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool any(bool m) { return m; }
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool all(bool m) { return m; }
-template <int W>
-KOKKOS_FORCEINLINE_FUNCTION constexpr bool any(const Pack<bool, W>& m) {
-  bool r = false;
-  for (int l = 0; l < W; ++l) r = r || m.v[l];
-  return r;
+// Bitwise reductions without short-circuits, so that they vectorise.
+template <class I, int W>
+KOKKOS_FORCEINLINE_FUNCTION constexpr bool any(const Pack<I, W>& m) {
+  I r = 0;
+  for (int l = 0; l < W; ++l) r |= m.v[l];
+  return r != I(0);
 }
-template <int W>
-KOKKOS_FORCEINLINE_FUNCTION constexpr bool all(const Pack<bool, W>& m) {
-  bool r = true;
-  for (int l = 0; l < W; ++l) r = r && m.v[l];
-  return r;
+template <class I, int W>
+KOKKOS_FORCEINLINE_FUNCTION constexpr bool all(const Pack<I, W>& m) {
+  I r = 1;
+  for (int l = 0; l < W; ++l) r &= m.v[l];
+  return r != I(0);
 }
 
 /// m ? a : b per lane.
@@ -174,11 +199,11 @@ template <class V>
 KOKKOS_FORCEINLINE_FUNCTION constexpr V select(bool m, const V& a, const V& b) {
   return m ? a : b;
 }
-template <class T, int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> select(const Pack<bool, W>& m, const Pack<T, W>& a,
-                                                        const Pack<T, W>& b) {
+template <class I, class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> select(const Pack<I, W>& m, const Pack<T, W>& a,
+                                              const Pack<T, W>& b) {
   Pack<T, W> r;
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = m.v[l] ? a.v[l] : b.v[l];
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = m.v[l] != I(0) ? a.v[l] : b.v[l];
   return r;
 }
 
@@ -199,21 +224,121 @@ ODEFLOW_SIMD_UNARY(round, Kokkos::round)
 ODEFLOW_SIMD_UNARY(ceil, Kokkos::ceil)
 #undef ODEFLOW_SIMD_UNARY
 
-#define ODEFLOW_SIMD_BINARY(NAME, KFN)                                                       \
-  template <class T>                                                                         \
-  KOKKOS_FORCEINLINE_FUNCTION auto NAME(T a, T b) -> std::enable_if_t<!is_pack_v<T>, T> {     \
-    return KFN(a, b);                                                                        \
-  }                                                                                          \
-  template <class T, int W>                                                                  \
-  KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> NAME(const Pack<T, W>& a, const Pack<T, W>& b) {    \
-    Pack<T, W> r;                                                                            \
-    ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = KFN(a.v[l], b.v[l]);              \
-    return r;                                                                                \
-  }
-ODEFLOW_SIMD_BINARY(max, Kokkos::fmax)
-ODEFLOW_SIMD_BINARY(min, Kokkos::fmin)
-ODEFLOW_SIMD_BINARY(pow, Kokkos::pow)
-#undef ODEFLOW_SIMD_BINARY
+namespace detail {
+// Bit casts the vectoriser sees through (Kokkos::bit_cast is a memcpy some compilers keep).
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_bit_cast)
+#define ODEFLOW_BUILTIN_BIT_CAST 1
+#endif
+#endif
+KOKKOS_FORCEINLINE_FUNCTION unsigned long long as_bits(double x) {
+#ifdef ODEFLOW_BUILTIN_BIT_CAST
+  return __builtin_bit_cast(unsigned long long, x);
+#else
+  return Kokkos::bit_cast<unsigned long long>(x);
+#endif
+}
+KOKKOS_FORCEINLINE_FUNCTION double as_double(unsigned long long b) {
+#ifdef ODEFLOW_BUILTIN_BIT_CAST
+  return __builtin_bit_cast(double, b);
+#else
+  return Kokkos::bit_cast<double>(b);
+#endif
+}
+
+/// b if a < b else a: a plain compare-and-select that vectorises (fmax is a library call).
+/// Not NaN-symmetric: max(NaN, b) is NaN, max(a, NaN) is a. The solver checks finiteness apart.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION T max_sel(T a, T b) { return a < b ? b : a; }
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION T min_sel(T a, T b) { return b < a ? b : a; }
+
+/// x^y for x >= 0 and |y ln x| < 700, as exp(y ln x) with odeflow's own branch-free
+/// logarithm and exponential (relative error below 1e-14), computed in double.
+/// Used only for step-size factors, where it replaces a library call that does not
+/// vectorise; the same code runs in scalar, SIMD and device solves, so that all
+/// paths choose bitwise the same steps.
+KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow(double x, double y) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+  // ln x = e ln 2 + ln m, m in [sqrt(1/2), sqrt(2)): ln m = 2 atanh(s), s = (m - 1)/(m + 1).
+  // Integer <-> double conversions go through the 2^52 "magic number" so that the
+  // loop over SIMD lanes vectorises without 64-bit integer conversion instructions.
+  constexpr double two52 = 4503599627370496.0;
+  // Only integer selects: an FP operation under a condition may trap, which blocks if-conversion.
+  const auto bits = as_bits(x);
+  const unsigned long long mant = bits & 0x000fffffffffffffULL;
+  const unsigned long long big = mant > 0x6a09e667f3bccULL ? 1ULL : 0ULL;  // m > sqrt(2): halve it
+  const double e = as_double(((bits >> 52) + big) | 0x4330000000000000ULL) - two52 - 1023.0;
+  const double m = as_double(mant | ((0x3ffULL - big) << 52));
+  const double sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
+  double p = 1.0 / 19.0;
+  p = p * s2 + 1.0 / 17.0;
+  p = p * s2 + 1.0 / 15.0;
+  p = p * s2 + 1.0 / 13.0;
+  p = p * s2 + 1.0 / 11.0;
+  p = p * s2 + 1.0 / 9.0;
+  p = p * s2 + 1.0 / 7.0;
+  p = p * s2 + 1.0 / 5.0;
+  p = p * s2 + 1.0 / 3.0;
+  p = p * s2 + 1.0;
+  const double lnm = 2.0 * sv * p;
+  double z = y * (e * ln2_hi + (e * ln2_lo + lnm));
+  z = min_sel(max_sel(z, -700.0), 700.0);
+  // e^z = 2^k e^r, |r| <= ln(2)/2.
+  constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52: round to nearest even
+  const double kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
+  const double r = (z - kf * ln2_hi) - kf * ln2_lo;
+  double q = 1.0 / 6227020800.0;  // 1/13!
+  q = q * r + 1.0 / 479001600.0;
+  q = q * r + 1.0 / 39916800.0;
+  q = q * r + 1.0 / 3628800.0;
+  q = q * r + 1.0 / 362880.0;
+  q = q * r + 1.0 / 40320.0;
+  q = q * r + 1.0 / 5040.0;
+  q = q * r + 1.0 / 720.0;
+  q = q * r + 1.0 / 120.0;
+  q = q * r + 1.0 / 24.0;
+  q = q * r + 1.0 / 6.0;
+  q = q * r + 0.5;
+  q = q * r + 1.0;
+  q = q * r + 1.0;
+  // 2^k: the bits of k + 1023 + 2^52 hold k + 1023 in their low part.
+  const auto kb = as_bits(kf + (two52 + 1023.0)) & 0x7ffULL;
+  return q * as_double(kb << 52);
+}
+}  // namespace detail
+
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto max(T a, T b) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return detail::max_sel(a, b);
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> max(const Pack<T, W>& a, const Pack<T, W>& b) {
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = detail::max_sel(a.v[l], b.v[l]);
+  return r;
+}
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto min(T a, T b) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return detail::min_sel(a, b);
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> min(const Pack<T, W>& a, const Pack<T, W>& b) {
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = detail::min_sel(a.v[l], b.v[l]);
+  return r;
+}
+/// x^y for step-size factors (x >= 0): detail::exp_log_pow, identical on every path.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto pow(T x, T y) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::exp_log_pow(double(x), double(y)));
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>& y) {
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = T(detail::exp_log_pow(double(x.v[l]), double(y.v[l])));
+  return r;
+}
 
 #if defined(__FMA__) || defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__) || \
     defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
@@ -248,11 +373,9 @@ KOKKOS_FORCEINLINE_FUNCTION auto isfinite(T x) -> std::enable_if_t<!is_pack_v<T>
   return Kokkos::isfinite(x);
 }
 template <class T, int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<bool, W> isfinite(const Pack<T, W>& x) {
-  Pack<bool, W> r;
+KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> isfinite(const Pack<T, W>& x) {
   // x - x is 0 for finite x and NaN otherwise: vectorises where isfinite may not.
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = (x.v[l] - x.v[l]) == T(0);
-  return r;
+  return (x - x) == T(0);
 }
 
 }  // namespace simd

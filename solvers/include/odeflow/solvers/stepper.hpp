@@ -31,7 +31,7 @@ constexpr typename Tab::value_type coef_e2() {
 /// acc = sum_{j<I} coefficient(j) * k_j[k], skipping zero coefficients at compile time.
 template <int I, class Coef, class WS, class V>
 KOKKOS_FORCEINLINE_FUNCTION void stage_sum(const WS& ws, int k, V& acc, Coef) {
-  static_for<I>([&](auto j) {
+  static_for<I>([&](auto j) ODEFLOW_INLINE_LAMBDA {
     // decltype(j)::value, not j: std::integral_constant's conversion operator is a
     // constexpr __host__ function that CUDA device code may not call.
     constexpr int jj = decltype(j)::value;
@@ -80,7 +80,7 @@ template <class Tab, class F, class TT, class Y, class WS>
 KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
-  detail::static_for<s - 1>([&](auto im1) {
+  detail::static_for<s - 1>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im1)::value + 1;
     constexpr int dst_slot = (Tab::fsal && i == s - 1) ? slot_ynew_v<Tab> : slot_tmp_v<Tab>;
     auto&& dst = ws.vec(dst_slot);
@@ -146,7 +146,7 @@ KOKKOS_FUNCTION void rk_dense_stages(const F& f, TT t, TT h, const Y& y, WS& ws)
   constexpr int s = Tab::num_stages;
   constexpr int extra = Tab::num_dense_stages > s ? Tab::num_dense_stages - s : 0;
   const int n = ws.dim();
-  detail::static_for<extra>([&](auto im) {
+  detail::static_for<extra>([&](auto im) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im)::value + s;
     auto&& dst = ws.vec(slot_tmp_v<Tab>);
     for (int k = 0; k < n; ++k) {
