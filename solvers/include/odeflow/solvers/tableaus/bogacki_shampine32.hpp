@@ -2,8 +2,8 @@
 //
 // Source: P. Bogacki, L. F. Shampine, "A 3(2) pair of Runge-Kutta formulas", Appl. Math.
 // Lett. 2 (1989) 321-325, doi:10.1016/0893-9659(89)90079-7.
-// Continuous extension: cubic Hermite interpolation on (y_n, f_n, y_{n+1}, f_{n+1}), which
-// uses only the step's stages (k_1 = f_n, k_4 = f_{n+1}); the paper's own suggestion.
+// Continuous extension: cubic Hermite interpolation on (y_n, f_n, y_{n+1}, f_{n+1}), free
+// for this FSAL pair since it uses only the step's stages (k_1 = f_n, k_4 = f_{n+1}).
 #pragma once
 
 #include <odeflow/solvers/tableau.hpp>

@@ -3,8 +3,7 @@
 // Source: E. Fehlberg, "Klassische Runge-Kutta-Formeln vierter und niedrigerer Ordnung mit
 // Schrittweiten-Kontrolle und ihre Anwendung auf Waermeleitungsprobleme", Computing 6 (1970)
 // 61-71, doi:10.1007/BF02241732; as tabulated ("RKF45") in Hairer, Norsett, Wanner, "Solving
-// Ordinary Differential Equations I", 2nd ed. (1993), II.5, Table 5.1,
-// doi:10.1007/978-3-540-78862-1.
+// Ordinary Differential Equations I", 2nd ed. (1993), doi:10.1007/978-3-540-78862-1.
 #pragma once
 
 #include <odeflow/solvers/tableau.hpp>

@@ -2,7 +2,7 @@
 //
 // Source: Heun's method (K. Heun, Z. Math. Phys. 45 (1900) 23-38, no DOI) with the
 // explicit Euler step as its embedded solution; see Hairer, Norsett, Wanner, "Solving
-// Ordinary Differential Equations I", 2nd ed. (1993), II.4, doi:10.1007/978-3-540-78862-1.
+// Ordinary Differential Equations I", 2nd ed. (1993), doi:10.1007/978-3-540-78862-1.
 #pragma once
 
 #include <odeflow/solvers/tableau.hpp>

@@ -2,7 +2,7 @@
 //
 // Source: W. Kutta, "Beitrag zur naeherungsweisen Integration totaler Differentialgleichungen",
 // Z. Math. Phys. 46 (1901) 435-453 (no DOI); as tabulated in Hairer, Norsett, Wanner,
-// "Solving Ordinary Differential Equations I", 2nd ed. (1993), II.1, Table 1.2 (left),
+// "Solving Ordinary Differential Equations I", 2nd ed. (1993), II.1,
 // doi:10.1007/978-3-540-78862-1.
 #pragma once
 
