@@ -34,6 +34,21 @@ struct VectorRowSaver {
     for (std::size_t k = 0; k < r.size(); ++k) r[k] = y[static_cast<int>(k)];
   }
 };
+
+/// Hands a host-only callable (the caller's field, which may be host code such as
+/// an OdeintSystem, or a std::vector saver) to the __host__ __device__ solver core.
+/// nvcc checks every instantiation of a __host__ __device__ template, even one only
+/// ever called on the host, so the host solves pass this wrapper, whose call is
+/// host-only code (KOKKOS_IF_ON_HOST), instead of F itself. Never runs on a device.
+template <class F>
+struct HostOnly {
+  const F* f;
+  template <class... A>
+  KOKKOS_FUNCTION void operator()(A&&... a) const {
+    KOKKOS_IF_ON_HOST(((*f)(static_cast<A&&>(a)...);))
+    KOKKOS_IF_ON_DEVICE((((void)a, ...); Kokkos::abort("odeflow::solve is host-only");))
+  }
+};
 }  // namespace detail
 
 /// Solves y' = f(t, y), y(t0) = y0 on the host with tableau Tab for a
@@ -50,8 +65,10 @@ SolveResult<std::array<T, N>, T> solve(const Tab&, const F& f, const std::array<
   Kokkos::Array<T, N> y;
   for (std::size_t k = 0; k < N; ++k) y[k] = y0[k];
   std::vector<std::vector<T>> rows(t_save.size(), std::vector<T>(N, std::numeric_limits<T>::quiet_NaN()));
-  SaveAt<T, detail::VectorRowSaver<T>> sa{t_save.data(), static_cast<int>(t_save.size()), {&rows}};
-  integrate<Tab>(f, t0, t1, y, ws, opt, res.stats, sa);
+  const detail::VectorRowSaver<T> saver{&rows};
+  SaveAt<T, detail::HostOnly<detail::VectorRowSaver<T>>> sa{
+      t_save.data(), static_cast<int>(t_save.size()), {&saver}};
+  integrate<Tab>(detail::HostOnly<F>{&f}, t0, t1, y, ws, opt, res.stats, sa);
   for (std::size_t k = 0; k < N; ++k) res.y[k] = y[k];
   for (auto& r : rows) {
     std::array<T, N> a;
@@ -74,8 +91,10 @@ SolveResult<std::vector<T>, T> solve(const Tab&, const F& f, const std::vector<T
   SpanWorkspace<T> ws{work.data(), n, 1};
   StridedVector<T> y{res.y.data(), n, 1};
   std::vector<std::vector<T>> rows(t_save.size(), std::vector<T>(y0.size(), std::numeric_limits<T>::quiet_NaN()));
-  SaveAt<T, detail::VectorRowSaver<T>> sa{t_save.data(), static_cast<int>(t_save.size()), {&rows}};
-  integrate<Tab>(f, t0, t1, y, ws, opt, res.stats, sa);
+  const detail::VectorRowSaver<T> saver{&rows};
+  SaveAt<T, detail::HostOnly<detail::VectorRowSaver<T>>> sa{
+      t_save.data(), static_cast<int>(t_save.size()), {&saver}};
+  integrate<Tab>(detail::HostOnly<F>{&f}, t0, t1, y, ws, opt, res.stats, sa);
   res.saved = std::move(rows);
   return res;
 }
@@ -94,7 +113,7 @@ Statistics<T> solve(const Tab&, const F& f, const Kokkos::View<T*, P...>& y, T t
   SpanWorkspace<T> ws{work.data(), n, 1};
   StridedVector<T> yv{y.data(), n, static_cast<std::ptrdiff_t>(y.stride(0))};
   Statistics<T> st;
-  integrate<Tab>(f, t0, t1, yv, ws, opt, st);
+  integrate<Tab>(detail::HostOnly<F>{&f}, t0, t1, yv, ws, opt, st);
   return st;
 }
 

@@ -59,7 +59,7 @@ inline constexpr int workspace_vectors_v = num_stored_stages_v<Tab> + 2;
 
 /// Scalars of workspace a run-time-dimension solve with tableau Tab needs for dimension n.
 template <class Tab>
-constexpr std::size_t workspace_size(int n) {
+KOKKOS_INLINE_FUNCTION constexpr std::size_t workspace_size(int n) {  // used in kernels
   return static_cast<std::size_t>(workspace_vectors_v<Tab>) * static_cast<std::size_t>(n);
 }
 
