@@ -21,7 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <omp.h>
 #include <string>
 #include <vector>
 
@@ -232,8 +231,18 @@ std::vector<int> sample_indices(long n) {
   return idx;
 }
 
+// One-thread runs use an OpenMP instance with one thread; other host backends run them on
+// the default instance (and report their concurrency).
+#ifdef KOKKOS_ENABLE_OPENMP
+using OneThread = Kokkos::OpenMP;
+inline OneThread make_one_thread() { return Kokkos::OpenMP(1); }
+#else
+using OneThread = Kokkos::DefaultHostExecutionSpace;
+inline OneThread make_one_thread() { return OneThread{}; }
+#endif
+
 template <class T>
-void sweep(int threads, int lo, int hi, const Kokkos::OpenMP& one_thread, double peak1, double peakN) {
+void sweep(int threads, int lo, int hi, const OneThread& one_thread, double peak1, double peakN) {
   const char* prec = prec_name(T{});
   const int steps = 1000;
   for (int lg = lo; lg <= hi; lg += 3) {
@@ -377,7 +386,7 @@ int main(int argc, char** argv) {
   }
   if (quick) hi = std::min(hi, 16);
   const int threads = Kokkos::DefaultExecutionSpace().concurrency();
-  const Kokkos::OpenMP one_thread(1);
+  const OneThread one_thread = make_one_thread();
   for (int prec = 0; prec < 2; ++prec) {
     const double p1 = prec == 0 ? fma_peak_gflops<double>(1) : fma_peak_gflops<float>(1);
     const double pn = prec == 0 ? fma_peak_gflops<double>(threads) : fma_peak_gflops<float>(threads);

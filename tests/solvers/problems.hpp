@@ -3,9 +3,28 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 
 namespace odeflow::test {
+
+/// An odeflow field F with a compile-time F::dim as a Boost.Odeint system sys(x, dxdt, t).
+/// The state goes through Kokkos::Array, so the field's KOKKOS_FUNCTION call operator is
+/// only ever instantiated with index types device compilers accept (std::array's
+/// operator[] is a host function for nvcc).
+template <class F>
+struct AsOdeint {
+  static constexpr std::size_t n = F::dim;
+  using state = std::array<double, n>;
+  F f{};
+  void operator()(const state& x, state& dxdt, double t) const {
+    Kokkos::Array<double, n> y, d;
+    for (std::size_t k = 0; k < n; ++k) y[k] = x[k];
+    f(t, y, d);
+    for (std::size_t k = 0; k < n; ++k) dxdt[k] = d[k];
+  }
+};
 
 /// y1' = y2, y2' = -y1 (harmonic oscillator); y(t) = (cos t, -sin t) from (1, 0).
 struct Oscillator {

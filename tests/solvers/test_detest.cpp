@@ -1,6 +1,7 @@
 // DETEST non-stiff classes A and B (Hull et al. 1972) with every adaptive tableau:
 // the global error at t = 20 stays within a bound proportional to the tolerance.
 #include "detest.hpp"
+#include "problems.hpp"
 
 #include <odeflow/solvers/solve.hpp>
 #include <odeflow/solvers/tableaus/bogacki_shampine32.hpp>
@@ -35,9 +36,7 @@ using StateOf = std::array<double, P::dim>;
 
 /// The problem as a Boost.Odeint system sys(x, dxdt, t).
 template <class P>
-struct OdeintSystem {
-  void operator()(const StateOf<P>& x, StateOf<P>& dxdt, double t) const { P{}(t, x, dxdt); }
-};
+using OdeintSystem = test::AsOdeint<P>;
 
 /// y(t1) by Boost.Odeint's Runge-Kutta-Fehlberg 7(8), controlled at atol = rtol = 1e-14:
 /// an independent implementation (other method, other controller, other code) used as the

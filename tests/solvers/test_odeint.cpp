@@ -30,8 +30,10 @@ namespace {
 
 /// Lorenz (1963) right-hand side with sigma = 10, rho = 28, beta = 8/3, written once and
 /// shared by the native field and the odeint system so that both compute the same bits.
+/// Host code (this file's solves run on the host): it is called with std::array and
+/// std::vector, whose operator[] device compilers reject.
 template <class X, class DX>
-KOKKOS_FUNCTION void lorenz_rhs(const X& x, DX& dx) {
+void lorenz_rhs(const X& x, DX& dx) {
   const double sigma = 10.0, rho = 28.0, beta = 8.0 / 3.0;
   dx[0] = sigma * (x[1] - x[0]);
   dx[1] = rho * x[0] - x[1] - x[0] * x[2];
@@ -42,17 +44,12 @@ KOKKOS_FUNCTION void lorenz_rhs(const X& x, DX& dx) {
 struct Lorenz {
   static constexpr int dim = 3;
   template <class T, class Y, class DY>
-  KOKKOS_FUNCTION void operator()(T, const Y& y, DY& dy) const {
+  void operator()(T, const Y& y, DY& dy) const {
     lorenz_rhs(y, dy);
   }
 };
 
-/// Any odeflow field with a compile-time dim as an odeint system sys(x, dxdt, t).
-template <class F>
-struct AsOdeint {
-  using state = std::array<double, F::dim>;
-  void operator()(const state& x, state& dxdt, double t) const { F{}(t, x, dxdt); }
-};
+using test::AsOdeint;
 
 /// Wraps a field or an odeint system and records the time of every evaluation, so that
 /// the two codes' sequences of attempted steps (accepted and rejected) can be compared.

@@ -85,9 +85,9 @@ struct EnsembleSaver {
 };
 
 /// Save times kept on the device side: a raw view of the times.
-template <class T>
+template <class T, class Mem>
 struct DeviceTimes {
-  Kokkos::View<const T*> times;
+  Kokkos::View<const T*, Mem> times;
   KOKKOS_FUNCTION int size() const { return static_cast<int>(times.extent(0)); }
   template <class U = T>
   KOKKOS_FUNCTION U time(int j) const { return times(j); }
@@ -165,7 +165,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
     for (std::size_t j = 0; j < ts.size(); ++j) h(j) = ts[j];
     Kokkos::deep_copy(space, dev_times, h);
   }
-  const detail::DeviceTimes<T> times{dev_times};
+  const detail::DeviceTimes<T, mem> times{dev_times};
   OutView out = save_at ? save_at->out : OutView();
 
   if constexpr (detail::is_host_space_v<ExecSpace>) {

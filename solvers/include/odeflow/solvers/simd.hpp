@@ -226,7 +226,8 @@ ODEFLOW_SIMD_UNARY(ceil, Kokkos::ceil)
 
 namespace detail {
 // Bit casts the vectoriser sees through (Kokkos::bit_cast is a memcpy some compilers keep).
-#if defined(__has_builtin)
+// (nvcc treats the builtin as a host function: CUDA builds use Kokkos::bit_cast.)
+#if defined(__has_builtin) && !defined(__CUDACC__)
 #if __has_builtin(__builtin_bit_cast)
 #define ODEFLOW_BUILTIN_BIT_CAST 1
 #endif
