@@ -547,3 +547,25 @@ TEST(Integrate, EigenAndKokkosViewStatesMatchStdArrayBitwise) {
   EXPECT_EQ(st.nfe, ref.stats.nfe);
   EXPECT_EQ(fixed.stats.accepted, ref.stats.accepted);
 }
+
+TEST(Integrate, FloatSolvesReachFloatAccuracy) {
+  // Adaptive in single precision: the error follows the tolerance down to float's reach.
+  for (float tol : {1e-3f, 1e-5f}) {
+    auto o = default_options<DormandPrince54<float>>();
+    o.norm.rtol = o.norm.atol = tol;
+    auto r = solve(DormandPrince54<float>{}, Oscillator{}, std::array<float, 2>{1.0f, 0.0f}, 0.0f, 5.0f, o);
+    ASSERT_EQ(r.stats.status, Status::success);
+    EXPECT_LT(std::abs(r.y[0] - std::cos(5.0f)), 50 * tol);
+    EXPECT_LT(std::abs(r.y[1] + std::sin(5.0f)), 50 * tol);
+  }
+  // Fixed-step RK4 in float: fourth order while the error stays well above float's epsilon.
+  std::vector<double> dts, errs;
+  for (float dt : {0.4f, 0.2f, 0.1f}) {
+    auto o = default_options<RungeKutta4<float>>();
+    o.dt = dt;
+    auto r = solve(RungeKutta4<float>{}, Oscillator{}, std::array<float, 2>{1.0f, 0.0f}, 0.0f, 2.0f, o);
+    dts.push_back(dt);
+    errs.push_back(std::hypot(double(r.y[0]) - std::cos(2.0), double(r.y[1]) + std::sin(2.0)));
+  }
+  EXPECT_NEAR(slope(dts, errs), 4.0, 0.3);
+}
