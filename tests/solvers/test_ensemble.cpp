@@ -176,6 +176,19 @@ TEST(PerTrajectory, RejectsBadShapes) {
                                                        0.0, 1.0, tight(), st),
                InvalidArgument);
   YView y3("y3", 10, 3);
+  SView st10("st10", 10);
+  Kokkos::View<double*, Kokkos::HostSpace> times("times", 4);
+  Kokkos::View<double***, Space> out("out", 10, 5, 3);  // m = 5, but 4 times
+  EnsembleSaveAt<double, decltype(out)> sa{times, out};
+  try {
+    solve_ensemble<DormandPrince54<double>>(Space{}, PerTrajectory<3>{}, LorenzStudy{10, 0}, y3, 0.0, 1.0,
+                                            tight(), st10, &sa);
+    FAIL() << "no exception";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("save_at.out is (10, 5, 3), expected (n, m, d) = (10, 4, 3)"),
+              std::string::npos)
+        << e.what();
+  }
   SView st9("st9", 9);
   EXPECT_THROW(solve_ensemble<DormandPrince54<double>>(Space{}, PerTrajectory<3>{}, LorenzStudy{10, 0}, y3,
                                                        0.0, 1.0, tight(), st9),

@@ -3,6 +3,7 @@
 
 #include <odeflow/solvers/controller.hpp>
 #include <odeflow/solvers/default_options.hpp>
+#include <odeflow/solvers/ensemble_save_at.hpp>
 #include <odeflow/solvers/initial_step.hpp>
 #include <odeflow/solvers/integrate.hpp>
 #include <odeflow/solvers/statistics.hpp>
@@ -33,14 +34,6 @@ namespace odeflow {
 struct Lockstep {
   bool shared_step = false;
   int max_batch = 0;
-};
-
-/// Requested output times of a batch solve: `times` (m) on the host and `out`
-/// (n, m, d) in the field's memory space.
-template <class T, class OutView>
-struct BatchSaveAt {
-  Kokkos::View<const T*, Kokkos::HostSpace> times;
-  OutView out;
 };
 
 namespace detail {
@@ -166,17 +159,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
                           " must equal the number of samples " + std::to_string(n));
   if (mode.max_batch < 0)
     throw InvalidArgument("max_batch = " + std::to_string(mode.max_batch) + " must be >= 0");
-  std::span<const T> ts;
-  if (save_at) {
-    ts = std::span<const T>(save_at->times.data(), save_at->times.extent(0));
-    if (save_at->out.extent(0) != static_cast<std::size_t>(n) ||
-        save_at->out.extent(1) != ts.size() || save_at->out.extent(2) != static_cast<std::size_t>(d))
-      throw InvalidArgument("save_at.out is (" + std::to_string(save_at->out.extent(0)) + ", " +
-                            std::to_string(save_at->out.extent(1)) + ", " +
-                            std::to_string(save_at->out.extent(2)) + "), expected (n, m, d) = (" +
-                            std::to_string(n) + ", " + std::to_string(ts.size()) + ", " +
-                            std::to_string(d) + ")");
-  }
+  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
   validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
   if (n == 0) return;
 

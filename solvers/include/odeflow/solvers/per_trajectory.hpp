@@ -2,6 +2,7 @@
 #pragma once
 
 #include <odeflow/solvers/default_options.hpp>
+#include <odeflow/solvers/ensemble_save_at.hpp>
 #include <odeflow/solvers/integrate.hpp>
 #include <odeflow/solvers/simd.hpp>
 #include <odeflow/solvers/validation.hpp>
@@ -30,15 +31,6 @@ namespace odeflow {
 template <int N = 0>
 struct PerTrajectory {
   static constexpr int dim = N;
-};
-
-/// Requested output times of an ensemble: `times` (m) on the host, monotone in
-/// the direction of integration inside [t0, t1], and `out` (n, m, d) in the
-/// ensemble's memory space receiving trajectory i's state at times(j) in out(i, j, :).
-template <class T, class OutView>
-struct EnsembleSaveAt {
-  Kokkos::View<const T*, Kokkos::HostSpace> times;
-  OutView out;
 };
 
 namespace detail {
@@ -143,18 +135,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
   if (static_cast<int>(stats.extent(0)) != n)
     throw InvalidArgument("stats.extent(0) = " + std::to_string(stats.extent(0)) +
                           " must equal the number of trajectories " + std::to_string(n));
-  std::span<const T> ts;
-  if (save_at) {
-    ts = std::span<const T>(save_at->times.data(), save_at->times.extent(0));
-    if (save_at->out.extent(0) != static_cast<std::size_t>(n) ||
-        save_at->out.extent(1) != save_at->times.extent(0) ||
-        save_at->out.extent(2) != static_cast<std::size_t>(d))
-      throw InvalidArgument("save_at.out is (" + std::to_string(save_at->out.extent(0)) + ", " +
-                            std::to_string(save_at->out.extent(1)) + ", " +
-                            std::to_string(save_at->out.extent(2)) + "), expected (n, m, d) = (" +
-                            std::to_string(n) + ", " + std::to_string(ts.size()) + ", " +
-                            std::to_string(d) + ")");
-  }
+  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
   validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
   if (n == 0) return;
 
