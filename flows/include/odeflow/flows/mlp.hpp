@@ -1,0 +1,145 @@
+// Time-conditioned multilayer perceptron: architecture and parameters in PyTorch nn.Sequential layout.
+#pragma once
+
+#include <odeflow/flows/activation.hpp>
+#include <odeflow/flows/random.hpp>
+#include <odeflow/flows/time_embedding.hpp>
+#include <odeflow/solvers/validation.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace odeflow {
+
+/// Architecture of a time-conditioned MLP u_theta(t, x): R^d -> R^d.
+///
+/// dims = (n_0, n_1, ..., n_L): n_0 = d + time inputs, n_1 .. n_{L-1} the hidden widths,
+/// n_L = d. Layer l (l < L) is z_l = h_l W_l^T + b_l with W_l (n_{l+1}, n_l), b_l (n_{l+1});
+/// h_0 = [x, time inputs] (time LAST), h_{l+1} = act(z_l) for l < L - 1, and the output
+/// is z_{L-1} (no activation). In PyTorch terms: nn.Sequential(Linear, act, Linear, act,
+/// ..., Linear), whose state_dict names W_l "main.<2l>.weight" and b_l "main.<2l>.bias".
+struct MlpArchitecture {
+  std::vector<int> dims;
+  Activation activation = Activation::silu;
+  TimeEmbedding time{};
+
+  /// d, the state dimension (n_L).
+  int state_dim() const { return dims.empty() ? 0 : dims.back(); }
+  /// L, the number of linear layers.
+  int num_layers() const { return static_cast<int>(dims.size()) - 1; }
+  /// Total number of parameters, sum over l of n_{l+1} (n_l + 1).
+  std::size_t num_parameters() const {
+    std::size_t p = 0;
+    for (int l = 0; l < num_layers(); ++l)
+      p += static_cast<std::size_t>(dims[l + 1]) * static_cast<std::size_t>(dims[l] + 1);
+    return p;
+  }
+  /// Throws InvalidArgument unless there are >= 2 positive dims and n_0 = d + time width.
+  void validate() const {
+    if (dims.size() < 2) throw InvalidArgument("dims has " + std::to_string(dims.size()) + " entries; at least 2 needed");
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      if (dims[i] <= 0 || dims[i] > (1 << 24))
+        throw InvalidArgument("dims[" + std::to_string(i) + "] = " + std::to_string(dims[i]) + " must be in [1, 2^24]");
+    time.validate();
+    if (dims.front() != state_dim() + time.width())
+      throw InvalidArgument("dims[0] = " + std::to_string(dims.front()) + " must be d + time inputs = " +
+                            std::to_string(state_dim()) + " + " + std::to_string(time.width()));
+  }
+  /// A plain architecture: d inputs plus time (concatenated), `depth` hidden layers of `width`.
+  static MlpArchitecture make(int d, int width, int depth, Activation act = Activation::silu,
+                              TimeEmbedding time = {}) {
+    MlpArchitecture a;
+    a.dims.push_back(d + time.width());
+    for (int i = 0; i < depth; ++i) a.dims.push_back(width);
+    a.dims.push_back(d);
+    a.activation = act;
+    a.time = time;
+    return a;
+  }
+};
+
+/// Parameters of an MLP of architecture `arch`, in one flat array in PyTorch's
+/// state_dict order: W_0 (row-major (n_1, n_0)), b_0, W_1, b_1, ... A handle: copies share
+/// the parameters (Kokkos View semantics); `clone()` copies them.
+template <class T, class MemorySpace = Kokkos::DefaultExecutionSpace::memory_space>
+class Mlp {
+ public:
+  using value_type = T;
+  using memory_space = MemorySpace;
+  using weight_view = Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+  using bias_view = Kokkos::View<T*, Kokkos::LayoutRight, MemorySpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+
+  Mlp() = default;
+  /// Zero parameters for `arch` (validated; throws InvalidArgument).
+  explicit Mlp(MlpArchitecture arch) : m_arch(std::move(arch)) {
+    m_arch.validate();
+    m_params = Kokkos::View<T*, MemorySpace>("odeflow::Mlp::parameters", m_arch.num_parameters());
+    std::size_t off = 0;
+    for (int l = 0; l < m_arch.num_layers(); ++l) {
+      m_weight_off.push_back(off);
+      off += static_cast<std::size_t>(m_arch.dims[l + 1]) * static_cast<std::size_t>(m_arch.dims[l]);
+      m_bias_off.push_back(off);
+      off += static_cast<std::size_t>(m_arch.dims[l + 1]);
+    }
+  }
+
+  const MlpArchitecture& architecture() const { return m_arch; }
+  int dim() const { return m_arch.state_dim(); }
+  int num_layers() const { return m_arch.num_layers(); }
+  /// Width n_l of layer l's input (l <= L).
+  int width(int l) const { return m_arch.dims[l]; }
+  /// Largest of n_0 .. n_L.
+  int max_width() const {
+    int w = 0;
+    for (int v : m_arch.dims) w = v > w ? v : w;
+    return w;
+  }
+  /// All parameters, shape (num_parameters()).
+  Kokkos::View<T*, MemorySpace> parameters() const { return m_params; }
+  std::size_t num_parameters() const { return m_params.extent(0); }
+  /// Offset of W_l, b_l inside parameters().
+  std::size_t weight_offset(int l) const { return m_weight_off[l]; }
+  std::size_t bias_offset(int l) const { return m_bias_off[l]; }
+  /// W_l, shape (n_{l+1}, n_l), a view into parameters().
+  weight_view weight(int l) const {
+    return weight_view(m_params.data() + m_weight_off[l], m_arch.dims[l + 1], m_arch.dims[l]);
+  }
+  /// b_l, shape (n_{l+1}), a view into parameters().
+  bias_view bias(int l) const { return bias_view(m_params.data() + m_bias_off[l], m_arch.dims[l + 1]); }
+
+  /// A deep copy (own parameters).
+  Mlp clone() const {
+    Mlp c(m_arch);
+    Kokkos::deep_copy(c.m_params, m_params);
+    return c;
+  }
+
+  /// PyTorch's default nn.Linear initialisation, seeded: W_l and b_l uniform in
+  /// [-1/sqrt(n_l), 1/sqrt(n_l)), parameter p drawn from CounterRng{seed, 0} block p.
+  /// Same result on every backend and thread count.
+  template <class ExecSpace = Kokkos::DefaultExecutionSpace>
+  void initialize(std::uint64_t seed, const ExecSpace& space = ExecSpace()) {
+    auto p = m_params;
+    for (int l = 0; l < num_layers(); ++l) {
+      const T bound = T(1) / static_cast<T>(Kokkos::sqrt(static_cast<double>(m_arch.dims[l])));
+      const std::size_t begin = m_weight_off[l];
+      const std::size_t end = m_bias_off[l] + static_cast<std::size_t>(m_arch.dims[l + 1]);
+      const CounterRng rng{seed, 0};
+      Kokkos::parallel_for(
+          "odeflow::Mlp::initialize", Kokkos::RangePolicy<ExecSpace>(space, begin, end),
+          KOKKOS_LAMBDA(std::size_t i) { p(i) = bound * (T(2) * rng.uniform<T>(i, 0) - T(1)); });
+    }
+    space.fence();
+  }
+
+ private:
+  MlpArchitecture m_arch;
+  Kokkos::View<T*, MemorySpace> m_params;
+  std::vector<std::size_t> m_weight_off, m_bias_off;
+};
+
+}  // namespace odeflow

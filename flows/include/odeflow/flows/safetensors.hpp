@@ -1,0 +1,104 @@
+// Safetensors files: a validating reader and a writer (Hugging Face's format: 8-byte length, JSON header, raw data).
+#pragma once
+
+#include <odeflow/flows/format_error.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace odeflow {
+
+/// Element types of the safetensors format (header names "F64", "F32", "F16", "BF16",
+/// "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL", "F8_E4M3", "F8_E5M2").
+enum class Dtype { f64, f32, f16, bf16, i64, i32, i16, i8, u64, u32, u16, u8, boolean, f8_e4m3, f8_e5m2 };
+
+/// The header name of a dtype ("F32", ...).
+std::string_view dtype_name(Dtype d);
+/// Bytes per element.
+std::size_t dtype_size(Dtype d);
+
+/// IEEE binary16 bits to float (subnormals, infinities and NaN included).
+float half_to_float(std::uint16_t h);
+/// bfloat16 bits to float.
+float bfloat16_to_float(std::uint16_t b);
+
+/// One tensor: name, dtype, shape (row-major) and its little-endian bytes.
+struct SafetensorsTensor {
+  std::string name;
+  Dtype dtype = Dtype::f32;
+  std::vector<std::int64_t> shape;
+  std::vector<std::uint8_t> bytes;
+
+  /// Number of elements, the product of the shape (1 for a scalar, shape {}).
+  std::int64_t numel() const;
+  /// The elements converted to double (F64, F32, F16, BF16 only); throws FormatError
+  /// naming the tensor for other dtypes.
+  std::vector<double> to_double(const std::string& file = "<memory>") const;
+  /// The elements converted to T (float or double), through to_double's rules.
+  template <class T>
+  std::vector<T> to_vector(const std::string& file = "<memory>") const {
+    static_assert(std::is_floating_point_v<T>);
+    if constexpr (std::is_same_v<T, double>) {
+      return to_double(file);
+    } else {
+      const auto d = to_double(file);
+      return std::vector<T>(d.begin(), d.end());
+    }
+  }
+  /// A tensor of `shape` from float (F32) or double (F64) values, row-major.
+  template <class T>
+  static SafetensorsTensor from_values(std::string name, std::vector<std::int64_t> shape, const T* values) {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+    SafetensorsTensor t;
+    t.name = std::move(name);
+    t.dtype = std::is_same_v<T, float> ? Dtype::f32 : Dtype::f64;
+    t.shape = std::move(shape);
+    t.bytes.resize(static_cast<std::size_t>(t.numel()) * sizeof(T));
+    for (std::size_t i = 0; i < static_cast<std::size_t>(t.numel()); ++i) {
+      std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> bits;
+      std::memcpy(&bits, values + i, sizeof(T));
+      for (std::size_t b = 0; b < sizeof(T); ++b) t.bytes[i * sizeof(T) + b] = static_cast<std::uint8_t>(bits >> (8 * b));
+    }
+    return t;
+  }
+};
+
+/// The content of a safetensors file: the string-to-string `__metadata__` and the tensors
+/// in the order of their data.
+struct SafetensorsFile {
+  std::map<std::string, std::string> metadata;
+  std::vector<SafetensorsTensor> tensors;
+  /// The tensor called `name`, or nullptr.
+  const SafetensorsTensor* find(std::string_view name) const;
+};
+
+/// Parses a safetensors image. Layout: N (u64, little-endian), N bytes of UTF-8 JSON
+/// (an object; "__metadata__" maps strings to strings; every other key is a tensor
+/// {"dtype": ..., "shape": [...], "data_offsets": [begin, end]}), then the data, whose
+/// tensors must tile it exactly (sorted by begin: 0, each begin = previous end, last end =
+/// data size). Every violation throws FormatError naming `source`, the problem and the
+/// byte offset or tensor: short file, header length beyond the file or above 100 MB,
+/// header not a JSON object, duplicate keys, unknown dtype, bad shape or offsets, size
+/// != elements x dtype size (overflow-checked), gaps, overlaps, trailing bytes.
+SafetensorsFile parse_safetensors(std::span<const std::uint8_t> image, const std::string& source = "<memory>");
+
+/// Reads and parses a file (parse_safetensors' rules; FormatError also when it cannot be read).
+SafetensorsFile read_safetensors(const std::filesystem::path& path);
+
+/// The file image of `content`: header with "__metadata__" (if any) and the tensors in
+/// order with contiguous offsets, padded with spaces to a multiple of 8 bytes.
+/// Throws InvalidArgument-like FormatError ("<memory>") for tensors whose byte count does
+/// not match their shape and dtype, or duplicate names.
+std::vector<std::uint8_t> serialize_safetensors(const SafetensorsFile& content);
+
+/// Writes serialize_safetensors(content) to `path` (FormatError if it cannot be written).
+void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& content);
+
+}  // namespace odeflow
