@@ -1,4 +1,5 @@
 // Safetensors reader and writer: every structural rule of the format checked before any tensor is copied.
+#include <odeflow/flows/io/atomic_file.hpp>
 #include <odeflow/flows/safetensors.hpp>
 
 #include <nlohmann/json.hpp>
@@ -336,11 +337,7 @@ std::vector<std::uint8_t> serialize_safetensors(const SafetensorsFile& content) 
 }
 
 void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& content) {
-  const auto image = serialize_safetensors(content);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw FormatError(path.string(), "cannot open the file for writing", at_byte(0));
-  out.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-  if (!out) throw FormatError(path.string(), "could not write " + std::to_string(image.size()) + " bytes", at_byte(0));
+  write_file_atomically(path, serialize_safetensors(content));
 }
 
 }  // namespace odeflow
