@@ -177,6 +177,10 @@ SafetensorsFile parse_safetensors(std::span<const std::uint8_t> image, const std
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(source, std::string("header is not valid JSON: ") + e.what(),
                       at_byte(8 + (e.byte > 0 ? e.byte - 1 : 0)));
+  } catch (const nlohmann::json::exception& e) {
+    // Found by fuzzing: a number beyond double's range (e.g. 1e30864) is an out_of_range
+    // error (406), not a parse_error.
+    throw FormatError(source, std::string("header is not valid JSON: ") + e.what(), "header");
   }
   if (!duplicate.empty()) throw FormatError(source, "header has the key '" + duplicate + "' twice", "header");
   if (!header.is_object()) throw FormatError(source, "header is not a JSON object", at_byte(8));

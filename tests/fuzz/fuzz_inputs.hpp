@@ -7,7 +7,7 @@
 #pragma once
 
 #include <odeflow/flows/io/npy.hpp>
-#include <odeflow/flows/mlp_io.hpp>
+#include <odeflow/flows/mlp_architecture.hpp>
 #include <odeflow/flows/safetensors.hpp>
 
 #include <cstdint>

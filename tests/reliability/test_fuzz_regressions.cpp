@@ -78,3 +78,19 @@ TEST(FuzzRegressions, HugeMetadataClaimFailsBeforeAllocating) {
         << e.what();
   }
 }
+
+// Found by fuzz_json: a number beyond double's range in the header made nlohmann throw its
+// out_of_range (406), which escaped parse_safetensors instead of a FormatError.
+TEST(FuzzRegressions, NumberOverflowInHeaderIsAFormatError) {
+  const std::string h = R"({"__metadata__":{"dims":"3,4,2"},"x":1e30864})";
+  std::vector<std::uint8_t> image(8);
+  for (int b = 0; b < 8; ++b) image[b] = static_cast<std::uint8_t>(h.size() >> (8 * b));
+  image.insert(image.end(), h.begin(), h.end());
+  try {
+    parse_safetensors(image, "overflow.safetensors");
+    FAIL() << "no exception";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("overflow.safetensors: header is not valid JSON"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("number overflow"), std::string::npos) << e.what();
+  }
+}

@@ -66,8 +66,9 @@ struct TrainResult {
 /// at iteration k, the mini-batch of make_cfm_batch(seed, first = k * batch_size),
 /// loss cfm_loss, gradient by MlpGradient, then one Adam step at rate opt.lr(k).
 ///
-/// Reproducible: the same seed, options, initial parameters, thread count and build give
-/// bitwise the same parameters (the batch itself is independent of the thread count).
+/// Reproducible: the same seed, options, initial parameters and build give bitwise the same
+/// parameters with any thread count (host products on fixed row tiles, detail/gemm.hpp;
+/// tested with 1 and 2 threads by tests/determinism).
 /// Throws InvalidArgument (naming the option and value) for non-positive iterations or batch
 /// size, Adam betas outside [0, 1), eps <= 0, negative weight decay, learning rate, final
 /// fraction or warm-up, non-finite values, or a dataset of another dimension.

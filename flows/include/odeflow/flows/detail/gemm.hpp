@@ -57,10 +57,10 @@ struct RowTiles {
 /// C(m, n) = A(m, k) B(n, k)^T (beta = 0): the layer product of a batch, A the
 /// inputs (rows are samples), B the weights (out, in) as PyTorch stores them.
 ///
-/// The rows are split into tiles of >= 2 rows, each multiplied by one thread (Eigen does
-/// not parallelise inside an OpenMP region); a single row is padded to two (Eigen's one-row
-/// product is a matrix-vector path). Deterministic for a given thread count; the bitwise
-/// row invariance of MlpField comes from mlp_forward_tiles (products of 16 k rows).
+/// The rows are split into RowTiles (fixed by the shape), each multiplied by one thread (Eigen
+/// does not parallelise inside an OpenMP region); a single row is padded to two (Eigen's
+/// one-row product is a matrix-vector path). Bitwise independent of the thread count; the
+/// bitwise row (batch) invariance of MlpField comes from mlp_forward_tiles (products of 16 k rows).
 template <class ExecSpace, class T>
 void gemm_nt(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a, int lda,
              const T* b, int ldb, T* c, int ldc) {
