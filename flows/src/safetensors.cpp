@@ -1,4 +1,5 @@
 // Safetensors reader and writer: every structural rule of the format checked before any tensor is copied.
+#include <odeflow/flows/io/atomic_file.hpp>
 #include <odeflow/flows/safetensors.hpp>
 
 #include <nlohmann/json.hpp>
@@ -176,6 +177,10 @@ SafetensorsFile parse_safetensors(std::span<const std::uint8_t> image, const std
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(source, std::string("header is not valid JSON: ") + e.what(),
                       at_byte(8 + (e.byte > 0 ? e.byte - 1 : 0)));
+  } catch (const nlohmann::json::exception& e) {
+    // Found by fuzzing: a number beyond double's range (e.g. 1e30864) is an out_of_range
+    // error (406), not a parse_error.
+    throw FormatError(source, std::string("header is not valid JSON: ") + e.what(), "header");
   }
   if (!duplicate.empty()) throw FormatError(source, "header has the key '" + duplicate + "' twice", "header");
   if (!header.is_object()) throw FormatError(source, "header is not a JSON object", at_byte(8));
@@ -336,11 +341,7 @@ std::vector<std::uint8_t> serialize_safetensors(const SafetensorsFile& content) 
 }
 
 void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& content) {
-  const auto image = serialize_safetensors(content);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw FormatError(path.string(), "cannot open the file for writing", at_byte(0));
-  out.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-  if (!out) throw FormatError(path.string(), "could not write " + std::to_string(image.size()) + " bytes", at_byte(0));
+  write_file_atomically(path, serialize_safetensors(content));
 }
 
 }  // namespace odeflow

@@ -39,8 +39,12 @@ class GaussianField {
     if (mu.empty() || mu.size() != s.size())
       throw InvalidArgument("GaussianField: mu and s need the same positive length (" + std::to_string(mu.size()) +
                             ", " + std::to_string(s.size()) + ")");
-    for (std::size_t k = 0; k < s.size(); ++k)
-      if (!(s[k] > T(0))) throw InvalidArgument("GaussianField: s[" + std::to_string(k) + "] must be positive");
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      validate_finite("GaussianField: mu", static_cast<long>(k), mu[k]);
+      validate_finite("GaussianField: s", static_cast<long>(k), s[k]);
+      if (!(s[k] > T(0)))
+        throw InvalidArgument("GaussianField: s[" + std::to_string(k) + "] = " + detail::fmt(s[k]) + " must be positive");
+    }
     m_mu = Kokkos::View<T*, memory_space>("odeflow::GaussianField::mu", mu.size());
     m_s = Kokkos::View<T*, memory_space>("odeflow::GaussianField::s", s.size());
     auto hm = Kokkos::create_mirror_view(m_mu);

@@ -48,11 +48,16 @@ class GaussianMixtureField {
                             std::to_string(k) + ", d = " + std::to_string(d) + ")");
     T total = 0;
     for (std::size_t j = 0; j < k; ++j) {
-      if (!(weights[j] > T(0))) throw InvalidArgument("GaussianMixtureField: weights[" + std::to_string(j) + "] must be positive");
+      if (!(weights[j] > T(0)) || !std::isfinite(weights[j]))
+        throw InvalidArgument("GaussianMixtureField: weights[" + std::to_string(j) + "] = " + detail::fmt(weights[j]) +
+                              " must be positive and finite");
       total += weights[j];
     }
     for (std::size_t j = 0; j < k * d; ++j)
-      if (!(stds[j] > T(0))) throw InvalidArgument("GaussianMixtureField: stds[" + std::to_string(j) + "] must be positive");
+      if (!(stds[j] > T(0)) || !std::isfinite(stds[j]) || !std::isfinite(means[j]))
+        throw InvalidArgument("GaussianMixtureField: stds[" + std::to_string(j) + "] = " + detail::fmt(stds[j]) +
+                              " must be positive and finite, means[" + std::to_string(j) + "] = " + detail::fmt(means[j]) +
+                              " finite");
     m_logw = Kokkos::View<T*, memory_space>("odeflow::GaussianMixtureField::log_weights", k);
     m_mu = Kokkos::View<T**, Kokkos::LayoutRight, memory_space>("odeflow::GaussianMixtureField::means", k, d);
     m_s = Kokkos::View<T**, Kokkos::LayoutRight, memory_space>("odeflow::GaussianMixtureField::stds", k, d);

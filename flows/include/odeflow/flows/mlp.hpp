@@ -2,6 +2,7 @@
 #pragma once
 
 #include <odeflow/flows/activation.hpp>
+#include <odeflow/flows/mlp_architecture.hpp>
 #include <odeflow/flows/random.hpp>
 #include <odeflow/flows/time_embedding.hpp>
 #include <odeflow/solvers/validation.hpp>
@@ -14,53 +15,6 @@
 #include <vector>
 
 namespace odeflow {
-
-/// Architecture of a time-conditioned MLP u_theta(t, x): R^d -> R^d.
-///
-/// dims = (n_0, n_1, ..., n_L): n_0 = d + time inputs, n_1 .. n_{L-1} the hidden widths,
-/// n_L = d. Layer l (l < L) is z_l = h_l W_l^T + b_l with W_l (n_{l+1}, n_l), b_l (n_{l+1});
-/// h_0 = [x, time inputs] (time LAST), h_{l+1} = act(z_l) for l < L - 1, and the output
-/// is z_{L-1} (no activation). In PyTorch terms: nn.Sequential(Linear, act, Linear, act,
-/// ..., Linear), whose state_dict names W_l "main.<2l>.weight" and b_l "main.<2l>.bias".
-struct MlpArchitecture {
-  std::vector<int> dims;
-  Activation activation = Activation::silu;
-  TimeEmbedding time{};
-
-  /// d, the state dimension (n_L).
-  int state_dim() const { return dims.empty() ? 0 : dims.back(); }
-  /// L, the number of linear layers.
-  int num_layers() const { return static_cast<int>(dims.size()) - 1; }
-  /// Total number of parameters, sum over l of n_{l+1} (n_l + 1).
-  std::size_t num_parameters() const {
-    std::size_t p = 0;
-    for (int l = 0; l < num_layers(); ++l)
-      p += static_cast<std::size_t>(dims[l + 1]) * static_cast<std::size_t>(dims[l] + 1);
-    return p;
-  }
-  /// Throws InvalidArgument unless there are >= 2 positive dims and n_0 = d + time width.
-  void validate() const {
-    if (dims.size() < 2) throw InvalidArgument("dims has " + std::to_string(dims.size()) + " entries; at least 2 needed");
-    for (std::size_t i = 0; i < dims.size(); ++i)
-      if (dims[i] <= 0 || dims[i] > (1 << 24))
-        throw InvalidArgument("dims[" + std::to_string(i) + "] = " + std::to_string(dims[i]) + " must be in [1, 2^24]");
-    time.validate();
-    if (dims.front() != state_dim() + time.width())
-      throw InvalidArgument("dims[0] = " + std::to_string(dims.front()) + " must be d + time inputs = " +
-                            std::to_string(state_dim()) + " + " + std::to_string(time.width()));
-  }
-  /// A plain architecture: d inputs plus time (concatenated), `depth` hidden layers of `width`.
-  static MlpArchitecture make(int d, int width, int depth, Activation act = Activation::silu,
-                              TimeEmbedding time = {}) {
-    MlpArchitecture a;
-    a.dims.push_back(d + time.width());
-    for (int i = 0; i < depth; ++i) a.dims.push_back(width);
-    a.dims.push_back(d);
-    a.activation = act;
-    a.time = time;
-    return a;
-  }
-};
 
 /// Parameters of an MLP of architecture `arch`, in one flat array in PyTorch's
 /// state_dict order: W_0 (row-major (n_1, n_0)), b_0, W_1, b_1, ... A handle: copies share

@@ -30,7 +30,7 @@ class MlpPointField {
   explicit MlpPointField(const Mlp<T, MemorySpace>& mlp)
       : m_params(mlp.parameters().data()), m_layers(mlp.num_layers()), m_act(mlp.architecture().activation),
         m_time(mlp.architecture().time) {
-    if (m_layers > max_layers) throw InvalidArgument("MlpPointField: more than 16 layers");
+    if (m_layers > max_layers) throw InvalidArgument("MlpPointField: " + std::to_string(m_layers) + " layers, more than 16");
     for (int l = 0; l <= m_layers; ++l) {
       if (mlp.width(l) > MaxWidth)
         throw InvalidArgument("MlpPointField: width " + std::to_string(mlp.width(l)) + " exceeds MaxWidth " +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <odeflow/flows/format_error.hpp>
+#include <odeflow/flows/io/atomic_file.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -98,7 +99,9 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path);
 /// not match their shape and dtype, or duplicate names.
 std::vector<std::uint8_t> serialize_safetensors(const SafetensorsFile& content);
 
-/// Writes serialize_safetensors(content) to `path` (FormatError if it cannot be written).
+/// Writes serialize_safetensors(content) to `path` atomically (io/atomic_file.hpp: temporary
+/// file in the same directory, fsync, rename): an interrupted or failed write leaves the
+/// destination untouched. Throws IoError if it cannot be written.
 void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& content);
 
 }  // namespace odeflow

@@ -37,8 +37,8 @@ struct TimeEmbedding {
       throw InvalidArgument("time_embed_dim = " + std::to_string(dim) + " must be even and positive");
     validate_finite("time_embed_scale", -1, scale);
     validate_finite("time_embed_max_period", -1, max_period);
-    if (scale <= 0 || max_period <= 0)
-      throw InvalidArgument("time_embed_scale and time_embed_max_period must be positive");
+    if (scale <= 0) throw InvalidArgument("time_embed_scale = " + detail::fmt(scale) + " must be positive");
+    if (max_period <= 0) throw InvalidArgument("time_embed_max_period = " + detail::fmt(max_period) + " must be positive");
   }
 };
 

@@ -66,9 +66,12 @@ struct TrainResult {
 /// at iteration k, the mini-batch of make_cfm_batch(seed, first = k * batch_size),
 /// loss cfm_loss, gradient by MlpGradient, then one Adam step at rate opt.lr(k).
 ///
-/// Reproducible: the same seed, options, initial parameters, thread count and build give
-/// bitwise the same parameters (the batch itself is independent of the thread count).
-/// Throws InvalidArgument for non-positive iterations or batch size.
+/// Reproducible: the same seed, options, initial parameters and build give bitwise the same
+/// parameters with any thread count (host products on fixed row tiles, detail/gemm.hpp;
+/// tested with 1 and 2 threads by tests/determinism).
+/// Throws InvalidArgument (naming the option and value) for non-positive iterations or batch
+/// size, Adam betas outside [0, 1), eps <= 0, negative weight decay, learning rate, final
+/// fraction or warm-up, non-finite values, or a dataset of another dimension.
 template <class ExecSpace, class T, class D, class S, class Gemm = default_gemm_t<ExecSpace>>
 TrainResult train_flow_matching(const ExecSpace& space, Mlp<T, typename ExecSpace::memory_space>& model,
                                 const D& data, const AffinePath<S>& path, const TrainOptions& opt,
@@ -76,6 +79,17 @@ TrainResult train_flow_matching(const ExecSpace& space, Mlp<T, typename ExecSpac
   using Mem = typename ExecSpace::memory_space;
   if (opt.iterations <= 0) throw InvalidArgument("iterations = " + std::to_string(opt.iterations) + " must be positive");
   if (opt.batch_size <= 0) throw InvalidArgument("batch_size = " + std::to_string(opt.batch_size) + " must be positive");
+  auto check = [](const char* name, double v, bool ok, const char* range) {
+    validate_finite(name, -1, v);
+    if (!ok) throw InvalidArgument(std::string(name) + " = " + detail::fmt(v) + " must be " + range);
+  };
+  check("adam.beta1", opt.adam.beta1, opt.adam.beta1 >= 0 && opt.adam.beta1 < 1, "in [0, 1)");
+  check("adam.beta2", opt.adam.beta2, opt.adam.beta2 >= 0 && opt.adam.beta2 < 1, "in [0, 1)");
+  check("adam.eps", opt.adam.eps, opt.adam.eps > 0, "> 0");
+  check("adam.weight_decay", opt.adam.weight_decay, opt.adam.weight_decay >= 0, ">= 0");
+  check("lr.base", opt.lr.base, opt.lr.base >= 0, ">= 0");
+  check("lr.final_fraction", opt.lr.final_fraction, opt.lr.final_fraction >= 0, ">= 0");
+  if (opt.lr.warmup < 0) throw InvalidArgument("lr.warmup = " + std::to_string(opt.lr.warmup) + " must be >= 0");
   if (data.dim() != model.dim())
     throw InvalidArgument("dataset dimension " + std::to_string(data.dim()) + " != model dimension " +
                           std::to_string(model.dim()));

@@ -42,7 +42,10 @@ void validate_finite(const char* name, long i, T v) {
 /// times, tolerances finite and non-negative with rtol + atol > 0 (adaptive runs),
 /// step options finite and non-negative, max_steps > 0, an adaptive run only for
 /// embedded methods, and save times finite, inside [t0, t1] and monotone in the
-/// direction of integration.
+/// direction of integration. Adaptive runs also need a known norm kind, dt_min <= dt_max
+/// (when dt_max is set) and controller parameters that are finite and in range (safety in
+/// (0, 1], fac_min in (0, 1), fac_max >= 1, fac_min_accept in [0, fac_max], beta_reject,
+/// hold_above and err_floor >= 0, err_init > 0).
 template <class Tab, class T>
 void validate_solve(const T* y0, int n, T t0, T t1, const SolveOptions<T>& opt,
                     std::span<const T> t_save) {
@@ -69,6 +72,30 @@ void validate_solve(const T* y0, int n, T t0, T t1, const SolveOptions<T>& opt,
     nonneg("atol", opt.norm.atol);
     if (opt.norm.rtol + opt.norm.atol <= T(0))
       throw InvalidArgument("rtol = 0 and atol = 0: at least one tolerance must be positive");
+    if (opt.norm.kind != ErrorNormKind::rms && opt.norm.kind != ErrorNormKind::odeint_max)
+      throw InvalidArgument("norm.kind = " + std::to_string(static_cast<int>(opt.norm.kind)) +
+                            " is not rms (0) or odeint_max (1)");
+    if (opt.dt_max > T(0) && opt.dt_min > opt.dt_max)
+      throw InvalidArgument("dt_min = " + detail::fmt(opt.dt_min) + " exceeds dt_max = " + detail::fmt(opt.dt_max));
+    // Controller parameters: finite, and in the ranges where every step-size factor is
+    // positive and a rejected step shrinks (so no loop without progress beyond max_steps).
+    const auto& c = opt.controller;
+    auto in_range = [](const char* name, T v, bool ok, const char* range) {
+      validate_finite(name, -1, v);
+      if (!ok) throw InvalidArgument(std::string(name) + " = " + detail::fmt(v) + " must be " + range);
+    };
+    in_range("controller.beta1", c.beta1, true, "finite");
+    in_range("controller.beta2", c.beta2, true, "finite");
+    in_range("controller.beta3", c.beta3, true, "finite");
+    in_range("controller.beta_reject", c.beta_reject, c.beta_reject >= T(0), ">= 0");
+    in_range("controller.safety", c.safety, c.safety > T(0) && c.safety <= T(1), "in (0, 1]");
+    in_range("controller.fac_min", c.fac_min, c.fac_min > T(0) && c.fac_min < T(1), "in (0, 1)");
+    in_range("controller.fac_max", c.fac_max, c.fac_max >= T(1), ">= 1");
+    in_range("controller.fac_min_accept", c.fac_min_accept, c.fac_min_accept >= T(0) && c.fac_min_accept <= c.fac_max,
+             "in [0, fac_max]");
+    in_range("controller.hold_above", c.hold_above, c.hold_above >= T(0), ">= 0");
+    in_range("controller.err_floor", c.err_floor, c.err_floor >= T(0), ">= 0");
+    in_range("controller.err_init", c.err_init, c.err_init > T(0), "> 0");
   }
   const T dir = t1 >= t0 ? T(1) : T(-1);
   for (std::size_t j = 0; j < t_save.size(); ++j) {

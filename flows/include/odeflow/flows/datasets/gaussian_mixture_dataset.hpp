@@ -6,6 +6,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,13 @@ struct GaussianMixtureDataset {
                             std::to_string(k) + ", d = " + std::to_string(d) + ")");
     T total = 0;
     for (std::size_t i = 0; i < k; ++i) {
-      if (!(weights[i] > T(0))) throw InvalidArgument("weights[" + std::to_string(i) + "] must be positive");
+      if (!(weights[i] > T(0)) || !std::isfinite(weights[i]))
+        throw InvalidArgument("weights[" + std::to_string(i) + "] = " + detail::fmt(weights[i]) + " must be positive and finite");
       total += weights[i];
     }
     for (std::size_t i = 0; i < k * d; ++i)
-      if (!(std_rows[i] > T(0))) throw InvalidArgument("stds[" + std::to_string(i) + "] must be positive");
+      if (!(std_rows[i] > T(0)) || !std::isfinite(std_rows[i]))
+        throw InvalidArgument("stds[" + std::to_string(i) + "] = " + detail::fmt(std_rows[i]) + " must be positive and finite");
     cumulative = Kokkos::View<T*, MemorySpace>("odeflow::GaussianMixtureDataset::cumulative", k);
     means = Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace>("odeflow::GaussianMixtureDataset::means", k, d);
     stds = Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace>("odeflow::GaussianMixtureDataset::stds", k, d);

@@ -39,13 +39,28 @@ using RowMap = Eigen::Map<RowMat<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
 template <class T>
 using ConstRowMap = Eigen::Map<const RowMat<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
 
+/// The row tiles of the host products, fixed by the shape alone (never by the thread count),
+/// so that every row is computed by the same single-threaded Eigen product whatever the
+/// number of threads: tiles of about 2^17 / k rows (a tile's inputs stay in L2), at least 16
+/// tiles when there are enough rows (load balance up to 16 threads), boundaries at multiples
+/// of 16 rows. Training is then bitwise the same with 1 or 2 threads (tests/determinism).
+struct RowTiles {
+  int m, groups, count;
+  RowTiles(int rows, int k) : m(rows), groups((rows + 15) / 16) {
+    const int rows_cache = std::max(16, (1 << 17) / std::max(k, 1));
+    count = std::max(1, std::min(std::max((rows + rows_cache - 1) / rows_cache, 16), groups));
+  }
+  int begin(int tile) const { return std::min(m, 16 * static_cast<int>(static_cast<long>(groups) * tile / count)); }
+  int end(int tile) const { return std::min(m, 16 * static_cast<int>(static_cast<long>(groups) * (tile + 1) / count)); }
+};
+
 /// C(m, n) = A(m, k) B(n, k)^T (beta = 0): the layer product of a batch, A the
 /// inputs (rows are samples), B the weights (out, in) as PyTorch stores them.
 ///
-/// The rows are split into tiles of >= 2 rows, each multiplied by one thread (Eigen does
-/// not parallelise inside an OpenMP region); a single row is padded to two (Eigen's one-row
-/// product is a matrix-vector path). Deterministic for a given thread count; the bitwise
-/// row invariance of MlpField comes from mlp_forward_tiles (products of 16 k rows).
+/// The rows are split into RowTiles (fixed by the shape), each multiplied by one thread (Eigen
+/// does not parallelise inside an OpenMP region); a single row is padded to two (Eigen's
+/// one-row product is a matrix-vector path). Bitwise independent of the thread count; the
+/// bitwise row (batch) invariance of MlpField comes from mlp_forward_tiles (products of 16 k rows).
 template <class ExecSpace, class T>
 void gemm_nt(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a, int lda,
              const T* b, int ldb, T* c, int ldc) {
@@ -55,15 +70,11 @@ void gemm_nt(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a,
     for (int i = 0; i < m; ++i) std::fill(c + static_cast<std::ptrdiff_t>(i) * ldc, c + static_cast<std::ptrdiff_t>(i) * ldc + n, T(0));
     return;
   }
-  // Tiles of about 2^17 / k rows (a tile's inputs stay in L2), at least 4 per thread,
-  // never fewer than 2 rows. Even a single tile runs inside a parallel region, where
+  // Fixed row tiles (RowTiles). Even a single tile runs inside a parallel region, where
   // Eigen stays single-threaded.
-  const int conc = std::max(1, static_cast<int>(space.concurrency()));
-  const int rows_cache = std::max(16, (1 << 17) / k);
-  int tiles = std::max((m + rows_cache - 1) / rows_cache, 4 * conc);
-  tiles = std::max(1, std::min(tiles, m / 2));
+  const RowTiles rt(m, k);
   Kokkos::parallel_for(
-      "odeflow::gemm_nt[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, tiles), [=](int tile) {
+      "odeflow::gemm_nt[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, rt.count), [=](int tile) {
         ConstRowMap<T> bt(b, n, k, Eigen::OuterStride<>(ldb));
         if (m == 1) {
           RowMat<T> a2(2, k), c2(2, n);
@@ -72,8 +83,15 @@ void gemm_nt(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a,
           for (int j = 0; j < n; ++j) c[j] = c2(0, j);
           return;
         }
-        const int r0 = static_cast<int>(static_cast<long>(m) * tile / tiles);
-        const int r1 = static_cast<int>(static_cast<long>(m) * (tile + 1) / tiles);
+        const int r0 = rt.begin(tile), r1 = rt.end(tile);
+        if (r1 <= r0) return;
+        if (r1 - r0 == 1) {  // a single row padded to two (Eigen's one-row product sums differently)
+          RowMat<T> a2(2, k), c2(2, n);
+          for (int j = 0; j < k; ++j) a2(0, j) = a2(1, j) = a[static_cast<std::ptrdiff_t>(r0) * lda + j];
+          c2.noalias() = a2 * bt.transpose();
+          for (int j = 0; j < n; ++j) c[static_cast<std::ptrdiff_t>(r0) * ldc + j] = c2(0, j);
+          return;
+        }
         ConstRowMap<T> am(a + static_cast<std::ptrdiff_t>(r0) * lda, r1 - r0, k, Eigen::OuterStride<>(lda));
         RowMap<T> cm(c + static_cast<std::ptrdiff_t>(r0) * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc));
         cm.noalias() = am * bt.transpose();
@@ -221,15 +239,12 @@ void gemm_nt_bias_activate_keep(EigenGemm, const ExecSpace& space, int n, int w,
                                 T* z, T* h, const T* bias, Activation act) {
   static_assert(is_host_execution_space_v<ExecSpace>, "EigenGemm runs on host execution spaces");
   if (n <= 0 || w <= 0) return;
-  const int conc = std::max(1, static_cast<int>(space.concurrency()));
-  const int rows_cache = std::max(16, (1 << 17) / std::max(k, 1));
-  int tiles = std::max((n + rows_cache - 1) / rows_cache, 4 * conc);
-  tiles = std::max(1, std::min(tiles, n / 2));
+  const RowTiles rt(n, k);
   const bool vectorise = w % 16 == 0 && act != Activation::gelu;
   Kokkos::parallel_for(
-      "odeflow::gemm_nt_bias_activate_keep[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, tiles), [=](int tile) {
-        const int r0 = static_cast<int>(static_cast<long>(n) * tile / tiles);
-        const int r1 = static_cast<int>(static_cast<long>(n) * (tile + 1) / tiles);
+      "odeflow::gemm_nt_bias_activate_keep[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, rt.count), [=](int tile) {
+        const int r0 = rt.begin(tile), r1 = rt.end(tile);
+        if (r1 <= r0) return;
         ConstRowMap<T> bt(b, w, k, Eigen::OuterStride<>(k));
         if (r1 - r0 == 1) {
           RowMat<T> a2(2, k), c2(2, w);
@@ -307,8 +322,18 @@ void gemm_nn(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a,
     cm.setZero();
     return;
   }
-  cm.noalias() = ConstRowMap<T>(a, m, k, Eigen::OuterStride<>(lda)) *
-                 ConstRowMap<T>(b, k, n, Eigen::OuterStride<>(ldb));
+  // Fixed row tiles inside a parallel region (Eigen single-threaded in each): Eigen's own
+  // threads choose their blocking from the thread count, which changes the bits.
+  const RowTiles rt(m, k);
+  Kokkos::parallel_for(
+      "odeflow::gemm_nn[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, rt.count), [=](int tile) {
+        const int r0 = rt.begin(tile), r1 = rt.end(tile);
+        if (r1 <= r0) return;
+        RowMap<T>(c + static_cast<std::ptrdiff_t>(r0) * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc)).noalias() =
+            ConstRowMap<T>(a + static_cast<std::ptrdiff_t>(r0) * lda, r1 - r0, k, Eigen::OuterStride<>(lda)) *
+            ConstRowMap<T>(b, k, n, Eigen::OuterStride<>(ldb));
+      });
+  space.fence();
 }
 
 /// C(m, n) = A(k, m)^T B(k, n) (backward pass: weight gradients, a sum over the batch k).
@@ -323,8 +348,17 @@ void gemm_tn(EigenGemm, const ExecSpace& space, int m, int n, int k, const T* a,
     cm.setZero();
     return;
   }
-  cm.noalias() = ConstRowMap<T>(a, k, m, Eigen::OuterStride<>(lda)).transpose() *
-                 ConstRowMap<T>(b, k, n, Eigen::OuterStride<>(ldb));
+  // Fixed tiles of C's rows (columns of A), Eigen single-threaded in each (see gemm_nn).
+  const RowTiles rt(m, k);
+  Kokkos::parallel_for(
+      "odeflow::gemm_tn[Eigen]", Kokkos::RangePolicy<ExecSpace>(space, 0, rt.count), [=](int tile) {
+        const int r0 = rt.begin(tile), r1 = rt.end(tile);
+        if (r1 <= r0) return;
+        RowMap<T>(c + static_cast<std::ptrdiff_t>(r0) * ldc, r1 - r0, n, Eigen::OuterStride<>(ldc)).noalias() =
+            ConstRowMap<T>(a + r0, k, r1 - r0, Eigen::OuterStride<>(lda)).transpose() *
+            ConstRowMap<T>(b, k, n, Eigen::OuterStride<>(ldb));
+      });
+  space.fence();
 }
 
 // Portable kernels: one thread per output element, the inner sum in index order (so
