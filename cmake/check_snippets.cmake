@@ -1,6 +1,6 @@
 # Checks that code shown in the Markdown docs is exactly code that is compiled and run in CI.
 #
-# In docs/*.md and README.md, a fenced block preceded by the line
+# In docs/**/*.md and README.md, a fenced block preceded by the line
 #     <!-- snippet: examples/FILE.cpp#NAME -->
 # must equal, line for line, the region of FILE between `// snippet-begin: NAME` and
 # `// snippet-end: NAME` (with the region's common indentation removed). Every ```cpp (or
@@ -97,7 +97,7 @@ function(extract_region source name out err)
   set(${out} "${dedented}" PARENT_SCOPE)
 endfunction()
 
-file(GLOB pages "${ROOT}/docs/*.md")
+file(GLOB_RECURSE pages "${ROOT}/docs/*.md")
 list(APPEND pages "${ROOT}/README.md")
 set(failures 0)
 set(checked 0)
