@@ -26,5 +26,11 @@ if(ODEFLOW_ENABLE_TESTS)
   add_test(NAME docs_snippets
            COMMAND ${CMAKE_COMMAND} -DROOT=${PROJECT_SOURCE_DIR}
                    -P ${PROJECT_SOURCE_DIR}/cmake/check_snippets.cmake)
+  # The checker must catch a misquoted region (fixture: cmake/snippet_fixture).
+  add_test(NAME docs_snippets_detects_drift
+           COMMAND ${CMAKE_COMMAND} -DROOT=${PROJECT_SOURCE_DIR}/cmake/snippet_fixture
+                   -P ${PROJECT_SOURCE_DIR}/cmake/check_snippets.cmake)
   set_tests_properties(docs_snippets PROPERTIES LABELS docs)
+  set_tests_properties(docs_snippets_detects_drift PROPERTIES LABELS docs
+    PASS_REGULAR_EXPRESSION "docs/page.md:5: differs from examples/ex.cpp region 'body'")
 endif()
