@@ -14,10 +14,12 @@ namespace odeflow {
 
 /// SiLU (Swish): x sigmoid(x); derivative sigmoid(x) (1 + x (1 - sigmoid(x))). PyTorch nn.SiLU.
 struct SiLU {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return x / (T(1) + Kokkos::exp(-x));
   }
+  /// Its derivative at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     const T s = T(1) / (T(1) + Kokkos::exp(-x));
@@ -27,10 +29,12 @@ struct SiLU {
 
 /// ELU with alpha = 1: x for x > 0, exp(x) - 1 otherwise; derivative 1 or exp(x). PyTorch nn.ELU().
 struct ELU {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return x > T(0) ? x : Kokkos::expm1(x);
   }
+  /// Its derivative at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     return x > T(0) ? T(1) : Kokkos::exp(x);
@@ -40,10 +44,12 @@ struct ELU {
 /// GELU, exact form: x Phi(x) = x (1 + erf(x / sqrt 2)) / 2; derivative Phi(x) + x phi(x).
 /// PyTorch nn.GELU() (approximate='none').
 struct GELU {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return T(0.5) * x * (T(1) + Kokkos::erf(x * T(0.70710678118654752440)));
   }
+  /// Its derivative at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     const T cdf = T(0.5) * (T(1) + Kokkos::erf(x * T(0.70710678118654752440)));
@@ -54,10 +60,12 @@ struct GELU {
 
 /// tanh; derivative 1 - tanh^2. PyTorch nn.Tanh.
 struct Tanh {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return Kokkos::tanh(x);
   }
+  /// Its derivative at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     const T y = Kokkos::tanh(x);
@@ -67,10 +75,12 @@ struct Tanh {
 
 /// ReLU: max(x, 0); derivative 1 for x > 0, else 0 (0 at x = 0, as PyTorch). PyTorch nn.ReLU.
 struct ReLU {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return x > T(0) ? x : T(0);
   }
+  /// Its derivative at x (see the struct's formula; 0 at x = 0, as PyTorch).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     return x > T(0) ? T(1) : T(0);
@@ -81,10 +91,12 @@ struct ReLU {
 /// sigmoid(x). PyTorch nn.Softplus() switches to x above 20; the stable form agrees
 /// there to rounding.
 struct Softplus {
+  /// The activation at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T value(T x) {
     return (x > T(0) ? x : T(0)) + Kokkos::log1p(Kokkos::exp(-Kokkos::fabs(x)));
   }
+  /// Its derivative at x (see the struct's formula).
   template <class T>
   KOKKOS_FUNCTION static T derivative(T x) {
     return T(1) / (T(1) + Kokkos::exp(-x));
@@ -94,6 +106,24 @@ struct Softplus {
 /// The activations an MLP may use, named as in safetensors metadata ("silu", "swish" is
 /// accepted as an alias, "elu", "gelu", "tanh", "relu", "softplus").
 enum class Activation { silu, elu, gelu, tanh, relu, softplus };
+
+/// @var odeflow::Activation::silu
+/// SiLU (Swish), x sigmoid(x).
+
+/// @var odeflow::Activation::elu
+/// ELU with alpha = 1.
+
+/// @var odeflow::Activation::gelu
+/// GELU, exact (erf) form.
+
+/// @var odeflow::Activation::tanh
+/// Hyperbolic tangent.
+
+/// @var odeflow::Activation::relu
+/// max(x, 0).
+
+/// @var odeflow::Activation::softplus
+/// log(1 + exp(x)).
 
 /// The metadata name of an activation.
 inline std::string_view activation_name(Activation a) {

@@ -10,8 +10,11 @@ namespace odeflow {
 
 /// Hyper-parameters of Adam; the defaults are PyTorch's.
 struct AdamOptions {
+  /// Decay rate of the first-moment (mean) estimate.
   double beta1 = 0.9;
+  /// Decay rate of the second-moment (uncentred variance) estimate.
   double beta2 = 0.999;
+  /// Added to the square root of the second moment in the denominator.
   double eps = 1e-8;
   /// lambda >= 0; 0 disables weight decay.
   double weight_decay = 0.0;
@@ -62,6 +65,7 @@ class Adam {
 
   /// Steps taken so far.
   int steps() const { return m_steps; }
+  /// The hyper-parameters this optimiser was built with.
   const AdamOptions& options() const { return m_opt; }
 
  private:

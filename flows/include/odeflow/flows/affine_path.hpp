@@ -11,10 +11,21 @@ namespace odeflow {
 /// x1 (E[x1 | x_t = x]) or the noise epsilon = x0 (E[x0 | x_t = x]).
 enum class Parameterization { velocity, x1_prediction, epsilon };
 
+/// @var odeflow::Parameterization::velocity
+/// u_t(x) = E[dx_t | x_t = x].
+
+/// @var odeflow::Parameterization::x1_prediction
+/// E[x1 | x_t = x], the data.
+
+/// @var odeflow::Parameterization::epsilon
+/// E[x0 | x_t = x], the noise.
+
 /// Coefficients (a, b) of a conversion out = a x_t + b in, per component.
 template <class T>
 struct ConversionCoefficients {
+  /// Coefficient of x_t.
   T a;
+  /// Coefficient of the input quantity.
   T b;
 };
 
@@ -38,8 +49,11 @@ struct ConversionCoefficients {
 /// alpha = 0 (t = 0) for conversions from epsilon; D > 0 for every scheduler here.
 template <Scheduler S>
 struct AffinePath {
+  /// Scalar type (the scheduler's).
   using value_type = typename S::value_type;
+  /// Short name of value_type.
   using T = value_type;
+  /// The scheduler giving alpha_t, sigma_t and their derivatives.
   S scheduler{};
 
   /// x_t and dx_t for one component.

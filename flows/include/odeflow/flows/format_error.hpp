@@ -11,6 +11,7 @@ namespace odeflow {
 /// byte offset ("byte 8") or a part of the content ("tensor 'main.0.weight'").
 class FormatError : public std::runtime_error {
  public:
+  /// `file`: the file read; `problem`: what is wrong; `where`: byte offset or tensor name.
   FormatError(std::string file, std::string problem, std::string where)
       : std::runtime_error(file + ": " + problem + " (at " + where + ")"),
         m_file(std::move(file)), m_problem(std::move(problem)), m_where(std::move(where)) {}

@@ -29,8 +29,11 @@ namespace odeflow {
 template <class T, class ExecSpace = Kokkos::DefaultExecutionSpace, class S = CondOTScheduler<T>>
 class GaussianField {
  public:
+  /// Scalar type.
   using value_type = T;
+  /// Execution space of the evaluations.
   using execution_space = ExecSpace;
+  /// Memory space of its views.
   using memory_space = typename ExecSpace::memory_space;
 
   GaussianField() = default;
@@ -57,7 +60,9 @@ class GaussianField {
     Kokkos::deep_copy(m_s, hs);
   }
 
+  /// Dimension d.
   KOKKOS_FUNCTION int dim() const { return static_cast<int>(m_mu.extent(0)); }
+  /// The scheduler of the path.
   KOKKOS_FUNCTION const S& scheduler() const { return m_sched; }
 
   /// c_k of the formula above (the Jacobian is diag(c)).
@@ -65,17 +70,20 @@ class GaussianField {
     const T s2 = m_s(k) * m_s(k);
     return (v.alpha * v.d_alpha * s2 + v.sigma * v.d_sigma) / (v.alpha * v.alpha * s2 + v.sigma * v.sigma);
   }
+  /// Closed-form velocity u_t(x): out[k] = alpha'_t mu_k + c_k (x[k] - alpha_t mu_k), k < d.
   template <class X, class Out>
   KOKKOS_FUNCTION void velocity(T t, const X& x, Out&& out) const {
     const SchedulerValue<T> v = m_sched(t);
     for (int k = 0; k < dim(); ++k) out[k] = v.d_alpha * m_mu(k) + slope(v, k) * (x[k] - v.alpha * m_mu(k));
   }
+  /// Closed-form divergence of u_t (independent of x): sum_k c_k.
   KOKKOS_FUNCTION T divergence_at(T t) const {
     const SchedulerValue<T> v = m_sched(t);
     T acc = T(0);
     for (int k = 0; k < dim(); ++k) acc += slope(v, k);
     return acc;
   }
+  /// Log-density of p_t at x, in nats: p_t = N(alpha_t mu, diag(alpha_t^2 s^2 + sigma_t^2)).
   template <class X>
   KOKKOS_FUNCTION T log_density(T t, const X& x) const {
     const SchedulerValue<T> v = m_sched(t);
@@ -88,12 +96,14 @@ class GaussianField {
     return acc;
   }
 
+  /// Batched velocity: dx(i, :) = u_{t(i)}(x(i, :)); t (n), x and dx (n, d).
   template <class VT, class VX, class VDX>
   void operator()(const ExecSpace& space, const VT& t, const VX& x, const VDX& dx) const {
     const GaussianField f = *this;
     Kokkos::parallel_for("odeflow::GaussianField", Kokkos::RangePolicy<ExecSpace>(space, 0, x.extent(0)),
                          KOKKOS_LAMBDA(int i) { f.velocity(t(i), detail::view_row(x, i), detail::view_row(dx, i)); });
   }
+  /// Batched velocity and Jacobian-vector product jv(i, :) = J(x(i, :)) v(i, :); shapes (n, d).
   template <class VT, class VX, class VV, class VDX, class VJV>
   void jvp(const ExecSpace& space, const VT& t, const VX& x, const VV& v, const VDX& dx, const VJV& jv) const {
     const GaussianField f = *this;
@@ -104,6 +114,7 @@ class GaussianField {
                            for (int k = 0; k < f.dim(); ++k) jv(i, k) = f.slope(sv, k) * v(i, k);
                          });
   }
+  /// Batched velocity and exact divergence div(i) = tr J(x(i, :)); div (n).
   template <class VT, class VX, class VDX, class VDIV>
   void divergence(const ExecSpace& space, const VT& t, const VX& x, const VDX& dx, const VDIV& div) const {
     const GaussianField f = *this;

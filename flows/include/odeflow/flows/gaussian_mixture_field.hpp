@@ -32,8 +32,11 @@ namespace odeflow {
 template <class T, class ExecSpace = Kokkos::DefaultExecutionSpace, class S = CondOTScheduler<T>>
 class GaussianMixtureField {
  public:
+  /// Scalar type.
   using value_type = T;
+  /// Execution space of the evaluations.
   using execution_space = ExecSpace;
+  /// Memory space of its views.
   using memory_space = typename ExecSpace::memory_space;
 
   GaussianMixtureField() = default;
@@ -76,7 +79,9 @@ class GaussianMixtureField {
     Kokkos::deep_copy(m_s, hs);
   }
 
+  /// Dimension d.
   KOKKOS_FUNCTION int dim() const { return static_cast<int>(m_mu.extent(1)); }
+  /// Number of components.
   KOKKOS_FUNCTION int num_components() const { return static_cast<int>(m_mu.extent(0)); }
 
   /// log(w_j N_j(x)) at scheduler values v.
@@ -90,17 +95,21 @@ class GaussianMixtureField {
     }
     return acc;
   }
+  /// Component j's velocity slope in coordinate k: (alpha alpha' s^2 + sigma sigma') / (alpha^2 s^2 + sigma^2).
   KOKKOS_FUNCTION T slope(const SchedulerValue<T>& v, int j, int k) const {
     const T s2 = m_s(j, k) * m_s(j, k);
     return (v.alpha * v.d_alpha * s2 + v.sigma * v.d_sigma) / (v.alpha * v.alpha * s2 + v.sigma * v.sigma);
   }
+  /// Component j's velocity in coordinate k at x_k: alpha' mu_jk + slope (x_k - alpha mu_jk).
   KOKKOS_FUNCTION T component_velocity(const SchedulerValue<T>& v, int j, int k, T xk) const {
     return v.d_alpha * m_mu(j, k) + slope(v, j, k) * (xk - v.alpha * m_mu(j, k));
   }
+  /// Component j's score in coordinate k: -(x_k - alpha mu_jk) / (alpha^2 s_jk^2 + sigma^2).
   KOKKOS_FUNCTION T score(const SchedulerValue<T>& v, int j, int k, T xk) const {
     const T var = v.alpha * v.alpha * m_s(j, k) * m_s(j, k) + v.sigma * v.sigma;
     return -(xk - v.alpha * m_mu(j, k)) / var;
   }
+  /// Largest weighted log-density over the components at x (the shift of a stable log-sum-exp).
   template <class X>
   KOKKOS_FUNCTION T max_log(const SchedulerValue<T>& v, const X& x) const {
     T m = log_weighted_density(v, 0, x);
@@ -151,6 +160,7 @@ class GaussianMixtureField {
       for (int k = 0; k < d; ++k) (*jv)[k] -= out[k] * gv;
     if (div) *div = cdiv + guj - gu;
   }
+  /// Log-density of the mixture p_t at x, in nats.
   template <class X>
   KOKKOS_FUNCTION T log_density(T t, const X& x) const {
     const SchedulerValue<T> sv = m_sched(t);
@@ -160,6 +170,7 @@ class GaussianMixtureField {
     return mx + Kokkos::log(z);
   }
 
+  /// Batched velocity: dx(i, :) = u_{t(i)}(x(i, :)); t (n), x and dx (n, d).
   template <class VT, class VX, class VDX>
   void operator()(const ExecSpace& space, const VT& t, const VX& x, const VDX& dx) const {
     const GaussianMixtureField f = *this;
@@ -170,6 +181,7 @@ class GaussianMixtureField {
                                       static_cast<detail::ViewRow<VDX>*>(nullptr), static_cast<T*>(nullptr));
                          });
   }
+  /// Batched velocity and Jacobian-vector product jv(i, :) = J(x(i, :)) v(i, :); shapes (n, d).
   template <class VT, class VX, class VV, class VDX, class VJV>
   void jvp(const ExecSpace& space, const VT& t, const VX& x, const VV& v, const VDX& dx, const VJV& jv) const {
     const GaussianMixtureField f = *this;
@@ -181,6 +193,7 @@ class GaussianMixtureField {
                                       static_cast<T*>(nullptr));
                          });
   }
+  /// Batched velocity and exact divergence div(i) = tr J(x(i, :)); div (n).
   template <class VT, class VX, class VDX, class VDIV>
   void divergence(const ExecSpace& space, const VT& t, const VX& x, const VDX& dx, const VDIV& div) const {
     const GaussianMixtureField f = *this;

@@ -22,9 +22,13 @@ namespace odeflow {
 template <class T, class MemorySpace = Kokkos::DefaultExecutionSpace::memory_space>
 class Mlp {
  public:
+  /// Scalar type.
   using value_type = T;
+  /// Where the parameters live.
   using memory_space = MemorySpace;
+  /// Unmanaged view of one weight matrix, shape (n_{l+1}, n_l).
   using weight_view = Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+  /// Unmanaged view of one bias vector, shape (n_{l+1}).
   using bias_view = Kokkos::View<T*, Kokkos::LayoutRight, MemorySpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
   Mlp() = default;
@@ -41,8 +45,11 @@ class Mlp {
     }
   }
 
+  /// The architecture.
   const MlpArchitecture& architecture() const { return m_arch; }
+  /// State dimension d.
   int dim() const { return m_arch.state_dim(); }
+  /// Number of linear layers L.
   int num_layers() const { return m_arch.num_layers(); }
   /// Width n_l of layer l's input (l <= L).
   int width(int l) const { return m_arch.dims[l]; }
@@ -54,9 +61,11 @@ class Mlp {
   }
   /// All parameters, shape (num_parameters()).
   Kokkos::View<T*, MemorySpace> parameters() const { return m_params; }
+  /// Number of scalars in parameters().
   std::size_t num_parameters() const { return m_params.extent(0); }
   /// Offset of W_l, b_l inside parameters().
   std::size_t weight_offset(int l) const { return m_weight_off[l]; }
+  /// Offset of b_l inside parameters().
   std::size_t bias_offset(int l) const { return m_bias_off[l]; }
   /// W_l, shape (n_{l+1}, n_l), a view into parameters().
   weight_view weight(int l) const {

@@ -24,8 +24,11 @@ namespace odeflow {
 /// is z_{L-1} (no activation). In PyTorch terms: nn.Sequential(Linear, act, Linear, act,
 /// ..., Linear), whose state_dict names W_l "main.<2l>.weight" and b_l "main.<2l>.bias".
 struct MlpArchitecture {
+  /// Layer widths (n_0, ..., n_L): n_0 = d + time inputs, n_L = d.
   std::vector<int> dims;
+  /// Activation between layers (none after the last).
   Activation activation = Activation::silu;
+  /// How the time enters (concatenated or sinusoidal embedding).
   TimeEmbedding time{};
 
   /// d, the state dimension (n_L).

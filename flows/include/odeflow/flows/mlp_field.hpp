@@ -37,9 +37,13 @@ namespace odeflow {
 template <class T, class ExecSpace = Kokkos::DefaultExecutionSpace, class Gemm = default_gemm_t<ExecSpace>>
 class MlpField {
  public:
+  /// Scalar type.
   using value_type = T;
+  /// Execution space of the evaluations.
   using execution_space = ExecSpace;
+  /// Memory space of its views.
   using memory_space = typename ExecSpace::memory_space;
+  /// The network type.
   using mlp_type = Mlp<T, memory_space>;
 
   MlpField() = default;
@@ -48,6 +52,7 @@ class MlpField {
 
   /// d, the state dimension.
   int dim() const { return m_mlp.dim(); }
+  /// The network (shares its parameters).
   const mlp_type& mlp() const { return m_mlp; }
 
   /// dx(i, :) = u_theta(t(i), x(i, :)); t (n), x and dx (n, d).

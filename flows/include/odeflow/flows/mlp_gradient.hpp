@@ -28,13 +28,19 @@ namespace odeflow {
 template <class T, class ExecSpace = Kokkos::DefaultExecutionSpace, class Gemm = default_gemm_t<ExecSpace>>
 class MlpGradient {
  public:
+  /// Scalar type.
   using value_type = T;
+  /// Execution space of the evaluations.
   using execution_space = ExecSpace;
+  /// Memory space of its views.
   using memory_space = typename ExecSpace::memory_space;
+  /// The network type.
   using mlp_type = Mlp<T, memory_space>;
 
   MlpGradient() = default;
+  /// Gradients of `mlp` (shares its parameters).
   explicit MlpGradient(mlp_type mlp) : m_mlp(std::move(mlp)) {}
+  /// The network.
   const mlp_type& mlp() const { return m_mlp; }
 
   /// out(i, :) = u_theta(t(i), x(i, :)), storing what backward() needs. t (n), x and out (n, d).

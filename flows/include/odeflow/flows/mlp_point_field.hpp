@@ -23,6 +23,7 @@ namespace odeflow {
 template <class T, class MemorySpace = Kokkos::DefaultExecutionSpace::memory_space, int MaxWidth = 512>
 class MlpPointField {
  public:
+  /// Scalar type.
   using value_type = T;
 
   MlpPointField() = default;
@@ -40,6 +41,7 @@ class MlpPointField {
     m_d = mlp.dim();
   }
 
+  /// State dimension d.
   KOKKOS_FUNCTION int dim() const { return m_d; }
 
   /// dy = u_theta(t, y); y and dy index components with [k], k < dim().

@@ -65,7 +65,9 @@ KOKKOS_FUNCTION T uniform_from_bits(std::uint32_t hi, std::uint32_t lo) {
 ///
 /// Trivially copyable; copy it into kernels by value.
 struct CounterRng {
+  /// Philox key: the run's seed.
   std::uint64_t seed = 0;
+  /// Separates independent uses under one seed (initialisation, data, noise, time).
   std::uint32_t stream = 0;
 
   /// The 128 random bits of block (index, draw).

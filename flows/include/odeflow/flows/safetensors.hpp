@@ -20,6 +20,51 @@ namespace odeflow {
 /// "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL", "F8_E4M3", "F8_E5M2").
 enum class Dtype { f64, f32, f16, bf16, i64, i32, i16, i8, u64, u32, u16, u8, boolean, f8_e4m3, f8_e5m2 };
 
+/// @var odeflow::Dtype::f64
+/// "F64": IEEE binary64.
+
+/// @var odeflow::Dtype::f32
+/// "F32": IEEE binary32.
+
+/// @var odeflow::Dtype::f16
+/// "F16": IEEE binary16.
+
+/// @var odeflow::Dtype::bf16
+/// "BF16": bfloat16.
+
+/// @var odeflow::Dtype::i64
+/// "I64": signed 64-bit integer.
+
+/// @var odeflow::Dtype::i32
+/// "I32": signed 32-bit integer.
+
+/// @var odeflow::Dtype::i16
+/// "I16": signed 16-bit integer.
+
+/// @var odeflow::Dtype::i8
+/// "I8": signed 8-bit integer.
+
+/// @var odeflow::Dtype::u64
+/// "U64": unsigned 64-bit integer.
+
+/// @var odeflow::Dtype::u32
+/// "U32": unsigned 32-bit integer.
+
+/// @var odeflow::Dtype::u16
+/// "U16": unsigned 16-bit integer.
+
+/// @var odeflow::Dtype::u8
+/// "U8": unsigned 8-bit integer.
+
+/// @var odeflow::Dtype::boolean
+/// "BOOL": one byte, 0 or 1.
+
+/// @var odeflow::Dtype::f8_e4m3
+/// "F8_E4M3": 8-bit float, 4 exponent bits, 3 mantissa bits.
+
+/// @var odeflow::Dtype::f8_e5m2
+/// "F8_E5M2": 8-bit float, 5 exponent bits, 2 mantissa bits.
+
 /// The header name of a dtype ("F32", ...).
 std::string_view dtype_name(Dtype d);
 /// Bytes per element.
@@ -32,9 +77,13 @@ float bfloat16_to_float(std::uint16_t b);
 
 /// One tensor: name, dtype, shape (row-major) and its little-endian bytes.
 struct SafetensorsTensor {
+  /// Tensor name (the JSON key).
   std::string name;
+  /// Element type.
   Dtype dtype = Dtype::f32;
+  /// Shape (non-negative extents; empty: a scalar).
   std::vector<std::int64_t> shape;
+  /// Raw little-endian bytes, elements x dtype size.
   std::vector<std::uint8_t> bytes;
 
   /// Number of elements, the product of the shape (1 for a scalar, shape {}).
@@ -74,7 +123,9 @@ struct SafetensorsTensor {
 /// The content of a safetensors file: the string-to-string `__metadata__` and the tensors
 /// in the order of their data.
 struct SafetensorsFile {
+  /// The header's "__metadata__" string map (may be empty).
   std::map<std::string, std::string> metadata;
+  /// The tensors in the order of their data offsets.
   std::vector<SafetensorsTensor> tensors;
   /// The tensor called `name`, or nullptr.
   const SafetensorsTensor* find(std::string_view name) const;

@@ -27,10 +27,14 @@ namespace odeflow {
 /// a limit; evaluate inside [0, 1).
 template <Scheduler From, Scheduler To>
 struct ScheduleTransform {
+  /// Scalar type.
   using T = typename To::value_type;
+  /// Scheduler A the model was trained along.
   From from{};
+  /// Scheduler B to sample along.
   To to{};
 
+  /// (t_r, t_r', s_r, s_r') at one r.
   struct Value {
     T t;   ///< t_r, the time of the source path
     T dt;  ///< dt_r / dr
@@ -38,6 +42,7 @@ struct ScheduleTransform {
     T ds;  ///< ds_r / dr
   };
 
+  /// t_r, s_r and their derivatives at r (inside [0, 1)).
   KOKKOS_FUNCTION Value operator()(T r) const {
     const SchedulerValue<T> b = to(r);
     const T t = from.snr_inverse(b.alpha / b.sigma);
@@ -62,17 +67,25 @@ struct ScheduleTransform {
 template <class F, Scheduler From, Scheduler To>
 class ScheduleTransformedField {
  public:
+  /// Scalar type.
   using value_type = typename F::value_type;
+  /// Execution space of the evaluations.
   using execution_space = typename F::execution_space;
+  /// Memory space of its views.
   using memory_space = typename execution_space::memory_space;
+  /// Short name of value_type.
   using T = value_type;
 
   ScheduleTransformedField() = default;
+  /// Field `inner` trained along `from`, resampled along `to`.
   ScheduleTransformedField(F inner, From from, To to) : m_f(std::move(inner)), m_tr{from, to} {}
 
+  /// Dimension d (the inner field's).
   int dim() const { return m_f.dim(); }
+  /// The wrapped field.
   const F& inner() const { return m_f; }
 
+  /// Batched velocity u^B: t (n), x and dx (n, d).
   template <class VT, class VX, class VDX>
   void operator()(const execution_space& space, const VT& t, const VX& x, const VDX& dx) const {
     const int n = static_cast<int>(x.extent(0));
@@ -80,6 +93,7 @@ class ScheduleTransformedField {
     m_f(space, times(n), points(n), dx);
     finish(space, x, dx, BatchValues<T, memory_space>(), BatchScalars<T, memory_space>(), x);
   }
+  /// Velocity and J^B v = (s'/s) v + t' J^A v; shapes (n, d).
   template <class VT, class VX, class VV, class VDX, class VJV>
   void jvp(const execution_space& space, const VT& t, const VX& x, const VV& v, const VDX& dx, const VJV& jv) const {
     const int n = static_cast<int>(x.extent(0));
@@ -87,6 +101,7 @@ class ScheduleTransformedField {
     m_f.jvp(space, times(n), points(n), v, dx, jv);
     finish(space, x, dx, jv, BatchScalars<T, memory_space>(), v);
   }
+  /// Velocity and divergence d s'/s + t' div^A; div (n).
   template <class VT, class VX, class VDX, class VDIV>
   void divergence(const execution_space& space, const VT& t, const VX& x, const VDX& dx, const VDIV& div) const {
     const int n = static_cast<int>(x.extent(0));
@@ -96,6 +111,7 @@ class ScheduleTransformedField {
   }
 
   // Public for device lambdas (CUDA forbids them in private members); not part of the API.
+  /// Internal step of the evaluations (public only for device lambdas): rescaled inputs.
   template <class VT, class VX>
   void prepare(const execution_space& space, const VT& t, const VX& x) const {
     const std::size_t n = x.extent(0);
@@ -120,6 +136,7 @@ class ScheduleTransformedField {
           mc(i, 2) = v.dt;           // coefficient of J^A v and div^A
         });
   }
+  /// Internal step of the evaluations (public only for device lambdas): combines the inner results.
   template <class VX, class VDX, class VJV, class VDIV, class VV>
   void finish(const execution_space& space, const VX& x, const VDX& dx, const VJV& jv, const VDIV& div,
               const VV& v) const {

@@ -11,9 +11,13 @@ namespace odeflow {
 /// alpha_t, sigma_t and their time derivatives at one time t.
 template <class T>
 struct SchedulerValue {
+  /// alpha_t, the coefficient of x1 (data).
   T alpha;
+  /// sigma_t, the coefficient of x0 (noise).
   T sigma;
+  /// d alpha_t / dt.
   T d_alpha;
+  /// d sigma_t / dt.
   T d_sigma;
 };
 

@@ -15,9 +15,12 @@ namespace odeflow {
 template <BatchedField F>
 class SingleTrajectoryField {
  public:
+  /// Scalar type.
   using T = typename F::value_type;
+  /// Memory space of the wrapped field.
   using memory_space = field_memory_space_t<F>;
 
+  /// Wraps `f`; its evaluations run on `space`.
   explicit SingleTrajectoryField(const F& f, typename F::execution_space space = {})
       : m_f(&f), m_space(space), m_t("odeflow::SingleTrajectoryField::t", 1),
         m_x("odeflow::SingleTrajectoryField::x", 1, f.dim()), m_dx("odeflow::SingleTrajectoryField::dx", 1, f.dim()),

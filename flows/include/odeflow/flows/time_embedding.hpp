@@ -21,10 +21,21 @@ namespace odeflow {
 ///   (metadata "sinusoidal", with "time_embed_dim", "time_embed_scale", "time_embed_max_period";
 ///   the transformer / DDPM embedding, with scale = 1000 mapping t in [0, 1] to DDPM's steps).
 struct TimeEmbedding {
+  /// How the time enters.
   enum class Kind { concat, sinusoidal };
+  /// @var odeflow::TimeEmbedding::Kind::concat
+  /// One input: t itself.
+
+  /// @var odeflow::TimeEmbedding::Kind::sinusoidal
+  /// dim inputs: sines, then cosines of scale t w_k.
+
+  /// How the time enters.
   Kind kind = Kind::concat;
+  /// E, number of sinusoidal inputs (even; 1 for concat).
   int dim = 1;
+  /// Multiplies t before the sinusoids.
   double scale = 1000.0;
+  /// Longest period of the sinusoids.
   double max_period = 10000.0;
 
   /// Number of inputs the time takes: 1 (concat) or dim (sinusoidal).

@@ -36,23 +36,31 @@ struct TrainProgress {
 
 /// Options of train_flow_matching.
 struct TrainOptions {
+  /// Optimiser steps (mini-batches).
   int iterations = 1000;
+  /// Samples per mini-batch B.
   int batch_size = 4096;
   /// Seeds everything drawn (batch k uses global sample indices k * batch_size + i).
   std::uint64_t seed = 0;
+  /// Learning rate per iteration.
   LearningRateSchedule lr{};
+  /// Adam's hyper-parameters.
   AdamOptions adam{};
+  /// Iterations between progress reports.
   int report_every = 100;
   /// Called at each report; when empty, a progress line goes to stderr if stderr is a
   /// terminal (and progress_line is true).
   std::function<void(const TrainProgress&)> on_progress{};
+  /// Whether a progress line may be drawn on a terminal's stderr.
   bool progress_line = true;
 };
 
 /// Outcome of a training run: the loss of every iteration (on its own mini-batch) and
 /// the wall time.
 struct TrainResult {
+  /// Loss of every iteration on its mini-batch.
   std::vector<double> losses;
+  /// Wall time of the run.
   double seconds = 0;
   /// Mean loss of the last `k` iterations (all when k exceeds them).
   double mean_last(std::size_t k) const {

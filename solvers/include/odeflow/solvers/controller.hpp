@@ -34,17 +34,29 @@ struct ControllerState {
 /// (already divided by the order); the presets below compute them from the method's order.
 template <class T>
 struct Controller {
+  /// Exponent of 1/err_n.
   T beta1 = T(0.2);
+  /// Exponent of 1/err_{n-1}.
   T beta2 = T(0);
+  /// Exponent of 1/err_{n-2}.
   T beta3 = T(0);
+  /// Exponent after a rejected step.
   T beta_reject = T(0.2);
+  /// Safety factor.
   T safety = T(0.9);
+  /// Smallest factor (after acceptance and rejection).
   T fac_min = T(0.2);
+  /// Largest factor.
   T fac_max = T(10);
+  /// Smallest factor after an accepted step, on top of fac_min (1: never shrink after acceptance, torchdiffeq).
   T fac_min_accept = T(0);
+  /// When err_n >= hold_above the factor is 1 (> 1: never hold).
   T hold_above = T(2);  // > 1: never hold
+  /// Floor of the error history err_{n-1}, err_{n-2}.
   T err_floor = T(1e-4);
+  /// Initial value of the error history.
   T err_init = T(1);
+  /// Factor at most 1 right after a rejection (Hairer).
   bool no_increase_after_reject = false;
 
   /// The state a fresh solve starts with.

@@ -17,7 +17,9 @@ namespace odeflow {
 /// out(i, j, :).
 template <class T, class OutView>
 struct EnsembleSaveAt {
+  /// Output times, shape (m), host memory.
   Kokkos::View<const T*, Kokkos::HostSpace> times;
+  /// States at the output times, shape (n, m, d), the solve's memory space.
   OutView out;
 
   /// The times, after checking that `out` is (n, m, d); throws InvalidArgument naming

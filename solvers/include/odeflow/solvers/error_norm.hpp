@@ -21,8 +21,11 @@ enum class ErrorNormKind : int {
 /// (V is a scalar or a Pack).
 template <class T>
 struct ErrorNorm {
+  /// Relative tolerance (finite, >= 0).
   T rtol = T(1e-6);
+  /// Absolute tolerance (finite, >= 0; not both zero).
   T atol = T(1e-9);
+  /// Which norm (see ErrorNormKind).
   ErrorNormKind kind = ErrorNormKind::rms;
 
   /// Per-component scaled error: components `y_old`, `y_new`, `f_old`, step `h`, error `err`.

@@ -16,26 +16,35 @@ namespace odeflow {
 
 /// No requested output times (final state only).
 struct NoSaveAt {
+  /// No output times.
   KOKKOS_FUNCTION static constexpr int size() { return 0; }
+  /// Never called.
   template <class T>
   KOKKOS_FUNCTION static constexpr T time(int) { return T(0); }
+  /// Never called.
   template <class Vec>
   KOKKOS_FUNCTION void operator()(int, const Vec&) const {}
 };
 
-/// Requested output times `times[0 .. m)` (monotone in the direction of
+/// Requested output times `times[j]`, j < m (monotone in the direction of
 /// integration, inside [t0, t1]) and where the states go: `saver(j, y)` is called
 /// once per j, in increasing j, with the state at times[j] (`y[k]`, k < dim).
 /// Methods with a continuous extension interpolate (steps are not shortened);
 /// the others step exactly onto the times.
 template <class T, class Saver>
 struct SaveAt {
+  /// Output times, m of them.
   const T* times = nullptr;
+  /// Number of output times.
   int m = 0;
+  /// Callable saver(j, y) receiving the state at times[j].
   Saver saver;
+  /// m.
   KOKKOS_FUNCTION int size() const { return m; }
+  /// times[j].
   template <class U = T>
   KOKKOS_FUNCTION U time(int j) const { return times[j]; }
+  /// Passes the state at times[j] to the saver.
   template <class Vec>
   KOKKOS_FUNCTION void operator()(int j, const Vec& y) const { saver(j, y); }
 };
@@ -43,9 +52,16 @@ struct SaveAt {
 /// Statistics of the lanes of one pack (or of one trajectory when V is a scalar).
 template <class V>
 struct LaneStatistics {
+  /// Integer type with V's lanes.
   using I = rebind_t<V, int>;
+  ///@{
+  /// Function evaluations, accepted steps, rejected steps, Status (as int), per lane.
   I nfe, accepted, rejected, status;
+  ///@}
+  ///@{
+  /// Time of the returned state and next step size, per lane.
   V t, dt_last;
+  ///@}
 };
 
 namespace detail {

@@ -32,7 +32,9 @@ namespace odeflow {
 /// - `max_batch`: samples in flight at once (0: all); larger batches run in
 ///   consecutive chunks of this size, with identical results.
 struct Lockstep {
+  /// One error norm and step for the whole batch (torchdiffeq), for comparison.
   bool shared_step = false;
+  /// Samples in flight at once (0: all).
   int max_batch = 0;
 };
 

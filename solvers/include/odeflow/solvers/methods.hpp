@@ -29,13 +29,17 @@ namespace odeflow {
 /// What the registry knows about one method: its name for command lines and
 /// reports, and the tableau's constants.
 struct MethodInfo {
+  /// Name for command lines and reports.
   std::string_view name;
   int stages;          ///< function evaluations per step (FSAL stage not counted)
+  /// Order p of the propagated solution.
   int order;
   int embedded_order;  ///< 0: fixed step only
+  /// First-same-as-last: the last stage is reused.
   bool fsal;
   int dense_order;     ///< 0: no continuous extension
   int dense_extra;     ///< extra evaluations per step that interpolates
+  /// Citation (paper and DOI).
   std::string_view source;
 };
 

@@ -12,9 +12,12 @@ namespace odeflow {
 /// systems are host code.
 template <class State, class Sys>
 struct OdeintSystem {
+  /// The odeflow field f(t, y, dydt).
   Sys sys;
+  /// State dimension.
   int dim;
 
+  /// odeint's system signature: dydt = f(t, y).
   template <class T, class Y, class DY>
   void operator()(T t, const Y& y, DY& dydt) const {
     State x = make();

@@ -30,6 +30,7 @@ namespace odeflow {
 /// networks) belong to the Lockstep strategy.
 template <int N = 0>
 struct PerTrajectory {
+  /// State dimension N (0: run-time).
   static constexpr int dim = N;
 };
 
@@ -238,8 +239,12 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
 
 /// Per-status counts and totals of an ensemble's statistics (host reduction).
 struct EnsembleSummary {
+  /// Number of trajectories per Status (index: the status' value).
   long count[num_statuses] = {};
+  ///@{
+  /// Total function evaluations, accepted and rejected steps.
   long nfe = 0, accepted = 0, rejected = 0;
+  ///@}
 };
 
 /// Sums an ensemble's statistics View (any memory space) on the host.

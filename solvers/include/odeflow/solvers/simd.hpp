@@ -23,11 +23,15 @@ namespace odeflow {
 /// arithmetic a scalar solve of that trajectory would do.
 template <class T, int W>
 struct Pack {
+  /// Scalar of a lane.
   using value_type = T;
+  /// Number of lanes W.
   static constexpr int width = W;
+  /// The lanes.
   T v[W];
 
   Pack() = default;
+  /// Broadcast: every lane x.
   KOKKOS_FORCEINLINE_FUNCTION constexpr Pack(T x) {  // NOLINT: broadcast on purpose
     for (int l = 0; l < W; ++l) v[l] = x;
   }
@@ -36,44 +40,58 @@ struct Pack {
   KOKKOS_FORCEINLINE_FUNCTION constexpr explicit Pack(const Pack<U, W>& o) {
     for (int l = 0; l < W; ++l) v[l] = T(o.v[l]);
   }
+  /// Lane l.
   KOKKOS_FORCEINLINE_FUNCTION constexpr T& operator[](int l) { return v[l]; }
+  /// Lane l.
   KOKKOS_FORCEINLINE_FUNCTION constexpr const T& operator[](int l) const { return v[l]; }
 };
 
+/// Whether V is a Pack.
 template <class V>
 struct is_pack : std::false_type {};
+/// Whether V is a Pack (the trait).
 template <class T, int W>
 struct is_pack<Pack<T, W>> : std::true_type {};
+/// Whether V is a Pack.
 template <class V>
 inline constexpr bool is_pack_v = is_pack<V>::value;
 
 /// Lanes of a value type: W for Pack<T, W>, 1 for a scalar.
 template <class V>
 inline constexpr int lanes_v = 1;
+/// W for Pack<T, W>.
 template <class T, int W>
 inline constexpr int lanes_v<Pack<T, W>> = W;
 
 /// The scalar of a value type.
 template <class V>
 struct scalar_of {
+  /// V itself for a scalar.
   using type = V;
 };
+/// The scalar of Pack<T, W>: T.
 template <class T, int W>
 struct scalar_of<Pack<T, W>> {
+  /// T.
   using type = T;
 };
+/// The scalar of V (T for Pack<T, W>, V for a scalar).
 template <class V>
 using scalar_t = typename scalar_of<V>::type;
 
 /// V with its scalar replaced by U (Pack<T, W> -> Pack<U, W>, T -> U).
 template <class V, class U>
 struct rebind {
+  /// U for a scalar.
   using type = U;
 };
+/// Pack<T, W> rebound to U: Pack<U, W>.
 template <class T, int W, class U>
 struct rebind<Pack<T, W>, U> {
+  /// Pack<U, W>.
   using type = Pack<U, W>;
 };
+/// V with its scalar replaced by U.
 template <class V, class U>
 using rebind_t = typename rebind<V, U>::type;
 
@@ -88,12 +106,16 @@ struct mask_lane {
 /// so that comparisons and selects stay in one vector register width.
 template <class V>
 struct mask_of {
+  /// bool for a scalar.
   using type = bool;
 };
+/// The mask of Pack<T, W>: a pack of integers as wide as T (0 or all ones per lane).
 template <class T, int W>
 struct mask_of<Pack<T, W>> {
+  /// Pack of integers of T's width.
   using type = Pack<typename detail::mask_lane<T>::type, W>;
 };
+/// The mask type of V (bool for a scalar).
 template <class V>
 using mask_t = typename mask_of<V>::type;
 
@@ -126,6 +148,7 @@ ODEFLOW_PACK_BINARY(&)
 ODEFLOW_PACK_BINARY(|)
 #undef ODEFLOW_PACK_BINARY
 
+/// Lane-wise negation.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> operator-(const Pack<T, W>& a) {
   Pack<T, W> r;
@@ -168,6 +191,7 @@ ODEFLOW_PACK_COMPARE(!=)
 /// Lane-generic operations: the same name works on scalars and packs.
 namespace simd {
 
+/// Lane l of x (x itself for a scalar), as a reference.
 template <class V>
 KOKKOS_FORCEINLINE_FUNCTION constexpr auto& lane(V& x, int l) {
   if constexpr (is_pack_v<std::remove_const_t<V>>) {
@@ -178,15 +202,19 @@ KOKKOS_FORCEINLINE_FUNCTION constexpr auto& lane(V& x, int l) {
   }
 }
 
+/// Whether the (scalar) mask is set.
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool any(bool m) { return m; }
+/// Whether the (scalar) mask is set.
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool all(bool m) { return m; }
 // Bitwise reductions without short-circuits, so that they vectorise.
+/// Whether any lane of the mask is set (a bitwise reduction without short-circuit, so that it vectorises).
 template <class I, int W>
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool any(const Pack<I, W>& m) {
   I r = 0;
   for (int l = 0; l < W; ++l) r |= m.v[l];
   return r != I(0);
 }
+/// Whether every lane of the mask is set (a bitwise reduction without short-circuit).
 template <class I, int W>
 KOKKOS_FORCEINLINE_FUNCTION constexpr bool all(const Pack<I, W>& m) {
   I r = 1;
@@ -199,6 +227,7 @@ template <class V>
 KOKKOS_FORCEINLINE_FUNCTION constexpr V select(bool m, const V& a, const V& b) {
   return m ? a : b;
 }
+/// m ? a : b per lane of a pack.
 template <class I, class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> select(const Pack<I, W>& m, const Pack<T, W>& a,
                                               const Pack<T, W>& b) {
@@ -309,20 +338,24 @@ KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow(double x, double y) {
 }
 }  // namespace detail
 
+/// max(a, b) of scalars by comparison (a when either is NaN): no library call.
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto max(T a, T b) -> std::enable_if_t<!is_pack_v<T>, T> {
   return detail::max_sel(a, b);
 }
+/// Lane-wise max by compare-select, as the scalar version.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> max(const Pack<T, W>& a, const Pack<T, W>& b) {
   Pack<T, W> r;
   ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = detail::max_sel(a.v[l], b.v[l]);
   return r;
 }
+/// min(a, b) of scalars by comparison (a when either is NaN): no library call.
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto min(T a, T b) -> std::enable_if_t<!is_pack_v<T>, T> {
   return detail::min_sel(a, b);
 }
+/// Lane-wise min by compare-select, as the scalar version.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> min(const Pack<T, W>& a, const Pack<T, W>& b) {
   Pack<T, W> r;
@@ -334,6 +367,7 @@ template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto pow(T x, T y) -> std::enable_if_t<!is_pack_v<T>, T> {
   return T(detail::exp_log_pow(double(x), double(y)));
 }
+/// Lane-wise x^y, the same function as the scalar pow.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>& y) {
   Pack<T, W> r;
@@ -358,6 +392,7 @@ KOKKOS_FORCEINLINE_FUNCTION auto fma(T a, T b, T c) -> std::enable_if_t<!is_pack
   return a * b + c;
 #endif
 }
+/// Lane-wise a * b + c, fused as the scalar fma.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fma(const Pack<T, W>& a, const Pack<T, W>& b, const Pack<T, W>& c) {
   Pack<T, W> r;
@@ -369,10 +404,12 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fma(const Pack<T, W>& a, const Pack<T, W>
   return r;
 }
 
+/// Whether x is finite (not NaN or infinite).
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto isfinite(T x) -> std::enable_if_t<!is_pack_v<T>, bool> {
   return Kokkos::isfinite(x);
 }
+/// Lane-wise isfinite, as a mask.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> isfinite(const Pack<T, W>& x) {
   // x - x is 0 for finite x and NaN otherwise: vectorises where isfinite may not.
@@ -385,9 +422,13 @@ KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> isfinite(const Pack<T, W>& x) {
 /// of component k (pack k * stride). Lets a per-trajectory field run on pack storage.
 template <class P>
 struct LaneView {
+  /// First pack of the vector.
   P* base;
+  /// Distance in packs between consecutive components.
   std::ptrdiff_t stride;
+  /// The lane.
   int l;
+  /// Component k of lane l.
   KOKKOS_FORCEINLINE_FUNCTION auto& operator[](int k) const { return base[k * stride].v[l]; }
 };
 

@@ -19,8 +19,11 @@ namespace odeflow {
 /// and the statistics with the status.
 template <class State, class T>
 struct SolveResult {
+  /// State at t1 (or where the solve stopped, see stats).
   State y;
+  /// States at the requested output times, one per time.
   std::vector<State> saved;
+  /// Status and counters.
   Statistics<T> stats;
 };
 

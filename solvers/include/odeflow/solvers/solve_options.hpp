@@ -13,7 +13,9 @@ namespace odeflow {
 /// algorithm, no dt_min (underflow is when t + dt == t), no dt_max, 100000 attempts.
 template <class T>
 struct SolveOptions {
+  /// Tolerances and the norm.
   ErrorNorm<T> norm{};
+  /// Step-size controller.
   Controller<T> controller{};
   /// Initial step for adaptive solves; 0: Hairer's two-evaluation estimate. Magnitude only.
   T dt0 = T(0);

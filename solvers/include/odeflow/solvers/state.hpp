@@ -15,11 +15,16 @@ namespace odeflow {
 /// coalesce on GPUs). A handle: copying it does not copy the data.
 template <class T>
 struct StridedVector {
+  /// Scalar type.
   using value_type = T;
+  /// First component.
   T* data = nullptr;
+  /// Number of components.
   int size = 0;
+  /// Distance between consecutive components, in scalars.
   std::ptrdiff_t stride = 1;
 
+  /// Component k, k < size.
   KOKKOS_FUNCTION T& operator[](int k) const { return data[k * stride]; }
 };
 
@@ -27,12 +32,18 @@ struct StridedVector {
 /// registers (or the stack): `Kokkos::Array<T, N>` each. NV vectors.
 template <class T, int N, int NV>
 struct StaticWorkspace {
+  /// Scalar type.
   using value_type = T;
+  /// One vector: Kokkos::Array<T, N>.
   using vector_type = Kokkos::Array<T, N>;
+  /// The NV vectors.
   Kokkos::Array<vector_type, NV> v;
 
+  /// Dimension N.
   KOKKOS_FUNCTION static constexpr int dim() { return N; }
+  /// Vector i, i < NV.
   KOKKOS_FUNCTION constexpr vector_type& vec(int i) { return v[i]; }
+  /// Vector i, i < NV.
   KOKKOS_FUNCTION constexpr const vector_type& vec(int i) const { return v[i]; }
 };
 
@@ -40,13 +51,20 @@ struct StaticWorkspace {
 /// component k at `data[(i * dim + k) * stride]`.
 template <class T>
 struct SpanWorkspace {
+  /// Scalar type.
   using value_type = T;
+  /// One vector: a StridedVector into the memory.
   using vector_type = StridedVector<T>;
+  /// Caller memory: workspace_size<Tab>(n) * stride scalars at least.
   T* data = nullptr;
+  /// Dimension n.
   int n = 0;
+  /// Distance between consecutive scalars (1: contiguous).
   std::ptrdiff_t stride = 1;
 
+  /// Dimension n.
   KOKKOS_FUNCTION constexpr int dim() const { return n; }
+  /// Vector i as a view of the memory.
   KOKKOS_FUNCTION vector_type vec(int i) const {
     return vector_type{data + static_cast<std::ptrdiff_t>(i) * n * stride, n, stride};
   }

@@ -13,6 +13,7 @@ struct Statistics {
   int rejected = 0;   ///< rejected step attempts
   T dt_last = T(0);   ///< the step size the solver would take next (signed)
   T t = T(0);         ///< time the returned state belongs to (the final time on success)
+  /// How the solve ended.
   Status status = Status::success;
 };
 

@@ -63,9 +63,10 @@ struct RowE2 {
 }  // namespace detail
 
 /// Workspace slots: vec(i) for i < num_stored_stages_v<Tab> holds stage k_i;
-/// then the new state, then a temporary.
+/// then the new state, then a temporary. This one: the slot of the new state y_{n+1}.
 template <class Tab>
 inline constexpr int slot_ynew_v = num_stored_stages_v<Tab>;
+/// Workspace slot of the temporary vector.
 template <class Tab>
 inline constexpr int slot_tmp_v = num_stored_stages_v<Tab> + 1;
 

@@ -10,7 +10,9 @@ namespace odeflow {
 /// each of mass 1/8, scaled by 1/0.45. Each coordinate's marginal is U[-2, 2) / 0.45.
 /// Draws: block 0 gives x1's uniform and the Bernoulli, block 1 the offset in the square.
 struct Checkerboard {
+  /// Dimension of a sample: 2.
   KOKKOS_FUNCTION int dim() const { return 2; }
+  /// Writes sample `index` (out[0], out[1]) as a pure function of (rng, index).
   template <class T>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, T* out) const {
     const auto u = rng.uniform2<T>(index, 0);

@@ -11,10 +11,15 @@ namespace odeflow {
 /// added per coordinate and the point scaled by `scale` (FFJORD's "circles": factor 0.5,
 /// noise 0.08, scale 3).
 struct ConcentricCircles {
+  /// Radius of the inner circle relative to the outer one.
   double factor = 0.5;
+  /// Standard deviation of the Gaussian noise added to each coordinate.
   double noise = 0.08;
+  /// Scale applied to the points (outer radius).
   double scale = 3.0;
+  /// Dimension of a sample: 2.
   KOKKOS_FUNCTION int dim() const { return 2; }
+  /// Writes sample `index` (out[0], out[1]) as a pure function of (rng, index).
   template <class T>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, T* out) const {
     const auto u = rng.uniform2<T>(index, 0);

@@ -11,10 +11,15 @@ namespace odeflow {
 /// radius `radius` at angles k pi / 4, the result divided by `divisor` (FFJORD: radius 4,
 /// std 0.5, divisor 1.414).
 struct EightGaussians {
+  /// Distance of the eight centres from the origin, before division by divisor.
   double radius = 4.0;
+  /// Standard deviation of each component, before division by divisor.
   double std = 0.5;
+  /// Every coordinate is divided by this (FFJORD's 1.414).
   double divisor = 1.414;
+  /// Dimension of a sample: 2.
   KOKKOS_FUNCTION int dim() const { return 2; }
+  /// Writes sample `index` (out[0], out[1]) as a pure function of (rng, index).
   template <class T>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, T* out) const {
     const T u = rng.uniform<T>(index, 0);

@@ -16,8 +16,11 @@ namespace odeflow {
 /// d normals from blocks 1 .. (d + 1) / 2.
 template <class T, class MemorySpace = Kokkos::DefaultExecutionSpace::memory_space>
 struct GaussianMixtureDataset {
+  /// Cumulative component weights, shape (K), increasing to 1.
   Kokkos::View<T*, MemorySpace> cumulative;  // (K), increasing to 1
+  /// Component means, shape (K, d).
   Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace> means;  // (K, d)
+  /// Component standard deviations (diagonal), shape (K, d).
   Kokkos::View<T**, Kokkos::LayoutRight, MemorySpace> stds;   // (K, d)
 
   GaussianMixtureDataset() = default;
@@ -58,9 +61,12 @@ struct GaussianMixtureDataset {
     Kokkos::deep_copy(stds, s);
   }
 
+  /// Dimension d of a sample.
   KOKKOS_FUNCTION int dim() const { return static_cast<int>(means.extent(1)); }
+  /// Number of components K.
   KOKKOS_FUNCTION int num_components() const { return static_cast<int>(means.extent(0)); }
 
+  /// Writes sample `index` (out[0 .. d)) as a pure function of (rng, index).
   template <class U>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, U* out) const {
     const T u = rng.uniform<T>(index, 0);

@@ -11,8 +11,11 @@ namespace odeflow {
 /// lower moon (1 - cos theta, 1/2 - sin theta), plus N(0, noise^2) per coordinate, then
 /// scaled by 2 and shifted by (-1, -0.2) (FFJORD's "moons").
 struct TwoMoons {
+  /// Standard deviation of the Gaussian noise added to each coordinate.
   double noise = 0.1;
+  /// Dimension of a sample: 2.
   KOKKOS_FUNCTION int dim() const { return 2; }
+  /// Writes sample `index` (out[0], out[1]) as a pure function of (rng, index).
   template <class T>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, T* out) const {
     const auto u = rng.uniform2<T>(index, 0);

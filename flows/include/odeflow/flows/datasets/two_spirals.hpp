@@ -11,8 +11,11 @@ namespace odeflow {
 /// jitter, mirrored through the origin with probability 1/2, divided by 3, plus
 /// N(0, noise^2) per coordinate (noise 0.1).
 struct TwoSpirals {
+  /// Standard deviation of the Gaussian noise added to each coordinate.
   double noise = 0.1;
+  /// Dimension of a sample: 2.
   KOKKOS_FUNCTION int dim() const { return 2; }
+  /// Writes sample `index` (out[0], out[1]) as a pure function of (rng, index).
   template <class T>
   KOKKOS_FUNCTION void sample(const CounterRng& rng, std::uint64_t index, T* out) const {
     const auto u = rng.uniform2<T>(index, 0);

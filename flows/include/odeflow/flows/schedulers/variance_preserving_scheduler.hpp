@@ -17,10 +17,14 @@ namespace odeflow {
 /// snr_inverse(q): B = log(1 + 1/q^2), solved for u in closed form.
 template <class T>
 struct VariancePreservingScheduler {
+  /// Scalar type.
   using value_type = T;
+  /// beta at t = 1 (data end).
   T beta_min = T(0.1);
+  /// beta at t = 0 (noise end).
   T beta_max = T(20);
 
+  /// (alpha, sigma) and their derivatives at t (see the struct's formula).
   KOKKOS_FUNCTION SchedulerValue<T> operator()(T t) const {
     const T u = T(1) - t;
     const T big_b = beta_min * u + T(0.5) * (beta_max - beta_min) * u * u;
@@ -31,6 +35,7 @@ struct VariancePreservingScheduler {
     const T da = T(0.5) * beta * a;
     return {a, s, da, -a * da / s};
   }
+  /// The t with alpha_t / sigma_t = q (B = log(1 + 1/q^2) solved for u = 1 - t).
   KOKKOS_FUNCTION T snr_inverse(T q) const {
     const T big_b = Kokkos::log1p(T(1) / (q * q));
     const T c = beta_max - beta_min;

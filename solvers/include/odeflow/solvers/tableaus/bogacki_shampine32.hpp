@@ -13,6 +13,10 @@ namespace odeflow {
 /// Bogacki-Shampine 3(2) ("bs3", MATLAB's ode23): cheap FSAL pair for loose tolerances.
 template <class T>
 struct BogackiShampine32 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 4;
   static constexpr int order = 3;
@@ -39,6 +43,7 @@ struct BogackiShampine32 {
       T(0), T(1), T(-2) / T(3),
       T(0), T(4) / T(3), T(-8) / T(9),
       T(0), T(-1), T(1)};
+  ///@}
 };
 
 static_assert(ExplicitTableau<BogackiShampine32<double>>);

@@ -13,6 +13,10 @@ namespace odeflow {
 /// solution. DormandPrince54 or Tsitouras54 are more efficient and have dense output.
 template <class T>
 struct CashKarp54 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 6;
   static constexpr int order = 5;
@@ -35,6 +39,7 @@ struct CashKarp54 {
   Kokkos::Array<T, 6> e = {T(-277) / T(64512), T(0), T(6925) / T(370944), T(-6925) / T(202752),
                            T(-277) / T(14336), T(277) / T(7084)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<CashKarp54<double>>);

@@ -14,6 +14,10 @@ namespace odeflow {
 /// Dormand-Prince 5(4) ("dopri5"), the default of most adaptive codes.
 template <class T>
 struct DormandPrince54 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 7;
   static constexpr int order = 5;
@@ -60,6 +64,7 @@ struct DormandPrince54 {
     }
     return out;
   }
+  ///@}
 };
 
 static_assert(ExplicitTableau<DormandPrince54<double>>);

@@ -24,6 +24,10 @@ namespace odeflow {
 /// each measured in the scaled RMS norm, err = err5^2 / sqrt(err5^2 + 0.01 err3^2).
 template <class T>
 struct DormandPrince853 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 13;
   static constexpr int order = 8;
@@ -216,6 +220,7 @@ struct DormandPrince853 {
     for (int j = 1; j <= 13; ++j) m[at(13, j)] = w[j - 1];
     return m;
   }
+  ///@}
 };
 
 static_assert(ExplicitTableau<DormandPrince853<double>>);

@@ -13,6 +13,10 @@ namespace odeflow {
 /// reference for tests; use an embedded pair for anything that needs accuracy.
 template <class T>
 struct Euler {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 1;
   static constexpr int order = 1;
@@ -27,6 +31,7 @@ struct Euler {
   Kokkos::Array<T, 1> b = {T(1)};
   Kokkos::Array<T, 1> e = {T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<Euler<double>>);

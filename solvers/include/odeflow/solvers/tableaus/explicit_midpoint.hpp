@@ -14,6 +14,10 @@ namespace odeflow {
 /// y_{n+1} = y_n + h f(t_n + h/2, y_n + h/2 f(t_n, y_n)).
 template <class T>
 struct ExplicitMidpoint {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 2;
   static constexpr int order = 2;
@@ -30,6 +34,7 @@ struct ExplicitMidpoint {
   Kokkos::Array<T, 2> b = {T(0), T(1)};
   Kokkos::Array<T, 2> e = {T(0), T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<ExplicitMidpoint<double>>);

@@ -15,6 +15,10 @@ namespace odeflow {
 /// 5(4) pair (DormandPrince54, Tsitouras54) unless reproducing RKF45 results.
 template <class T>
 struct Fehlberg45 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 6;
   static constexpr int order = 4;
@@ -37,6 +41,7 @@ struct Fehlberg45 {
   Kokkos::Array<T, 6> e = {T(-1) / T(360), T(0), T(128) / T(4275), T(2197) / T(75240), T(-1) / T(50),
                            T(-2) / T(55)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<Fehlberg45<double>>);

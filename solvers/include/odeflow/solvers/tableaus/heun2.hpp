@@ -15,6 +15,10 @@ namespace odeflow {
 /// evaluated at the Euler predictor, not at y_{n+1}, so it is not FSAL.
 template <class T>
 struct Heun2 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 2;
   static constexpr int order = 2;
@@ -31,6 +35,7 @@ struct Heun2 {
   Kokkos::Array<T, 2> b = {T(1) / T(2), T(1) / T(2)};
   Kokkos::Array<T, 2> e = {T(0), T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<Heun2<double>>);

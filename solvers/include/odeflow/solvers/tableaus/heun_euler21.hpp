@@ -13,6 +13,10 @@ namespace odeflow {
 /// Euler. The simplest adaptive pair; mostly useful for tests and teaching.
 template <class T>
 struct HeunEuler21 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 2;
   static constexpr int order = 2;
@@ -30,6 +34,7 @@ struct HeunEuler21 {
   // b - bhat with bhat = (1, 0)
   Kokkos::Array<T, 2> e = {T(-1) / T(2), T(1) / T(2)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<HeunEuler21<double>>);

@@ -12,6 +12,10 @@ namespace odeflow {
 /// the bound on its leading error term (c_2 = 2/3).
 template <class T>
 struct Ralston2 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 2;
   static constexpr int order = 2;
@@ -28,6 +32,7 @@ struct Ralston2 {
   Kokkos::Array<T, 2> b = {T(1) / T(4), T(3) / T(4)};
   Kokkos::Array<T, 2> e = {T(0), T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<Ralston2<double>>);

@@ -13,6 +13,10 @@ namespace odeflow {
 /// The classic fourth-order Runge-Kutta method ("RK4").
 template <class T>
 struct RungeKutta4 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 4;
   static constexpr int order = 4;
@@ -31,6 +35,7 @@ struct RungeKutta4 {
   Kokkos::Array<T, 4> b = {T(1) / T(6), T(1) / T(3), T(1) / T(3), T(1) / T(6)};
   Kokkos::Array<T, 4> e = {T(0), T(0), T(0), T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<RungeKutta4<double>>);

@@ -14,6 +14,10 @@ namespace odeflow {
 /// method at the cost of no zero entries below the diagonal.
 template <class T>
 struct RungeKutta4ThreeEighths {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 4;
   static constexpr int order = 4;
@@ -32,6 +36,7 @@ struct RungeKutta4ThreeEighths {
   Kokkos::Array<T, 4> b = {T(1) / T(8), T(3) / T(8), T(3) / T(8), T(1) / T(8)};
   Kokkos::Array<T, 4> e = {T(0), T(0), T(0), T(0)};
   Kokkos::Array<T, 0> d{};
+  ///@}
 };
 
 static_assert(ExplicitTableau<RungeKutta4ThreeEighths<double>>);

@@ -14,6 +14,10 @@ namespace odeflow {
 /// Dormand-Prince; the default of OrdinaryDiffEq.jl and diffrax.
 template <class T>
 struct Tsitouras54 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 7;
   static constexpr int order = 5;
@@ -98,6 +102,7 @@ struct Tsitouras54 {
       T(0), T(-2.78965262891972878059482631446e1L), T(6.50918946747936715262902192872e1L),
       T(-3.487065786149660974e1L),
       T(0), T(3) / T(2), T(-4), T(5) / T(2)};
+  ///@}
 };
 
 static_assert(ExplicitTableau<Tsitouras54<double>>);

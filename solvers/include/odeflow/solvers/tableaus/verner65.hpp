@@ -16,6 +16,10 @@ namespace odeflow {
 /// stages per step (stages 10-12), evaluated only when the interpolant is needed.
 template <class T>
 struct Verner65 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 9;
   static constexpr int order = 6;
@@ -155,6 +159,7 @@ struct Verner65 {
     for (int j = 1; j <= 9; ++j) m[at(9, j)] = w[j - 1];
     return m;
   }
+  ///@}
 };
 
 static_assert(ExplicitTableau<Verner65<double>>);

@@ -24,6 +24,10 @@ namespace odeflow {
 /// which is f(t + h, y_{n+1}) (so a stepper may reuse it as the next step's stage 1).
 template <class T>
 struct Verner76 {
+  ///@{
+  /// Tableau data: the members of the ExplicitTableau concept (constants describing the method,
+  /// coefficient arrays c, a, b, e, d and e2 where present); see odeflow::ExplicitTableau for
+  /// their layout and meaning.
   using value_type = T;
   static constexpr int num_stages = 10;
   static constexpr int order = 7;
@@ -184,6 +188,7 @@ struct Verner76 {
     m[at(13, 12)] = T(-0.6666729992455811078380186481263955324311e-1L);
     return m;
   }
+  ///@}
 };
 
 static_assert(ExplicitTableau<Verner76<double>>);
