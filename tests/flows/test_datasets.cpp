@@ -3,6 +3,7 @@
 #include <odeflow/flows/datasets/concentric_circles.hpp>
 #include <odeflow/flows/datasets/eight_gaussians.hpp>
 #include <odeflow/flows/datasets/gaussian_mixture_dataset.hpp>
+#include <odeflow/flows/datasets/registry.hpp>
 #include <odeflow/flows/datasets/two_moons.hpp>
 #include <odeflow/flows/datasets/two_spirals.hpp>
 
@@ -102,6 +103,49 @@ TEST(Datasets, GaussianMixtureAndToyMoments) {
   double rc = 0;
   for (int i = 0; i < n; ++i) rc += std::hypot(c(i, 0), c(i, 1));
   EXPECT_NEAR(rc / n, 3 * 0.75, 0.05);
+}
+
+// The registry hands out the dataset its name promises: the same draws as the type itself,
+// the gmm's components where axis_gaussian_mixture puts them, and clear errors otherwise.
+TEST(Datasets, RegistryByName) {
+  const auto direct = draw(Checkerboard{}, 2, 5, 64);
+  visit_dataset<double>("checkerboard", 0, 0, [&](const auto& ds) {
+    const auto byname = draw(ds, 2, 5, 64);
+    for (int i = 0; i < 64; ++i)
+      for (int k = 0; k < 2; ++k) EXPECT_EQ(byname(i, k), direct(i, k));
+  });
+  for (const char* name : {"8gaussians", "moons", "circles", "spirals"})
+    visit_dataset<double>(name, 2, 0, [&](const auto& ds) { EXPECT_EQ(ds.dim(), 2) << name; });
+  // gmm in 3-D with 6 components: one at +-4 on each axis, so E|x_k| = 4 / 3 + small and E x = 0.
+  const int n = 60000;
+  visit_dataset<double>("gmm", 3, 6, [&](const auto& ds) {
+    ASSERT_EQ(ds.dim(), 3);
+    const auto x = draw(ds, 3, 1, n);
+    for (int k = 0; k < 3; ++k) {
+      double m = 0, a = 0;
+      for (int i = 0; i < n; ++i) {
+        m += x(i, k);
+        a += std::abs(x(i, k)) > 2 ? 1 : 0;
+      }
+      EXPECT_NEAR(m / n, 0.0, 0.06);
+      EXPECT_NEAR(a / n, 1.0 / 3.0, 0.01);  // a third of the points sit on axis k's two components
+    }
+  });
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  const auto noop = [](const auto&) {};
+  EXPECT_NE(message([&] { visit_dataset<double>("nosuch", 2, 0, noop); }).find("'nosuch' is not a known dataset"),
+            std::string::npos);
+  EXPECT_NE(message([&] { visit_dataset<double>("moons", 3, 0, noop); }).find("2-dimensional, but dim = 3"),
+            std::string::npos);
+  EXPECT_NE(message([&] { visit_dataset<double>("gmm", 0, 4, noop); }).find("dim = 0"), std::string::npos);
+  EXPECT_NE(message([&] { visit_dataset<double>("gmm", 2, 0, noop); }).find("components = 0"), std::string::npos);
 }
 
 }  // namespace

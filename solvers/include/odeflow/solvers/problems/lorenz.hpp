@@ -1,0 +1,35 @@
+// Built-in problem: the Lorenz-63 system and its parameter study (the ensemble benchmark's protocol).
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+namespace odeflow {
+
+/// Lorenz-63: x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z. A field in
+/// the sense of integrate(): `f(t, u, du)`, device-callable, any state type indexable by [].
+template <class T>
+struct Lorenz63 {
+  T sigma = T(10);
+  T rho = T(28);
+  T beta = T(8) / T(3);
+  template <class TT, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(TT, const Y& u, DY& du) const {
+    du[0] = sigma * (u[1] - u[0]);
+    du[1] = u[0] * (rho - u[2]) - u[1];
+    du[2] = u[0] * u[1] - beta * u[2];
+  }
+};
+
+/// The Lorenz parameter study of the DiffEqGPU paper (arXiv 2304.06835): trajectory i of
+/// n has rho_i = rho0 + (rho1 - rho0) i / (n - 1) (rho0 for n = 1), sigma 10, beta 8/3.
+/// A problem in the sense of solve_ensemble(): `study(i)` is trajectory i's field.
+template <class T>
+struct LorenzParameterStudy {
+  long n = 1;
+  T rho0 = T(0);
+  T rho1 = T(21);
+  KOKKOS_FUNCTION T rho(long i) const { return rho0 + (rho1 - rho0) * T(i) / T(n > 1 ? n - 1 : 1); }
+  KOKKOS_FUNCTION Lorenz63<T> operator()(long i) const { return Lorenz63<T>{T(10), rho(i), T(8) / T(3)}; }
+};
+
+}  // namespace odeflow

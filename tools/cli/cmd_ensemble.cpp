@@ -1,0 +1,136 @@
+// odeflow ensemble: a built-in ensemble problem (the Lorenz-63 parameter study) solved with a
+// chosen method, size and precision; final states, per-trajectory statistics, status counts.
+#include "cli.hpp"
+
+#include <odeflow/solvers/default_options.hpp>
+#include <odeflow/solvers/methods.hpp>
+#include <odeflow/solvers/per_trajectory.hpp>
+#include <odeflow/solvers/problems/lorenz.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace odeflow::cli {
+
+namespace {
+
+struct EnsembleArgs {
+  std::string problem = "lorenz", method = "dopri5", precision = "double";
+  long n = 65536;
+  double rtol = 1e-8, atol = 1e-8, dt = 0, t1 = 1, rho_min = 0, rho_max = 21;
+  int steps = 0, max_steps = 100000;
+  std::filesystem::path out, stats_out;
+};
+
+const MethodInfo& method_info(const std::string& name) {
+  for (const auto& m : methods())
+    if (m.name == name) return m;
+  std::string known;
+  for (const auto& m : methods()) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  throw Error("--method '" + name + "' is not a known method (known: " + known + ")");
+}
+
+template <class T>
+void run(const EnsembleArgs& a, const Global& g) {
+  using Exec = Kokkos::DefaultExecutionSpace;
+  using Mem = Exec::memory_space;
+  const MethodInfo& info = method_info(a.method);
+  double dt = a.dt;
+  if (a.steps > 0) dt = a.t1 / a.steps;
+  if (dt == 0 && info.embedded_order == 0)
+    throw Error("--method " + a.method + " has no error estimate: give a step with --dt or --steps");
+  if (!(a.t1 > 0) || !std::isfinite(a.t1)) throw Error("--t1 " + std::to_string(a.t1) + " must be finite and positive");
+  if (a.n <= 0 || a.n > (1L << 31) - 1) throw Error("--n " + std::to_string(a.n) + " must be in [1, 2^31)");
+  const LorenzParameterStudy<T> study{a.n, static_cast<T>(a.rho_min), static_cast<T>(a.rho_max)};
+  Kokkos::View<T**, Kokkos::LayoutLeft, Mem> y("odeflow::ensemble::y", a.n, 3);
+  Kokkos::View<Statistics<T>*, Mem> stats("odeflow::ensemble::stats", a.n);
+  Kokkos::deep_copy(Kokkos::subview(y, Kokkos::ALL, 0), T(1));
+  Stopwatch clock;
+  visit_method<T>(a.method, [&](auto tab) {
+    using Tab = decltype(tab);
+    auto o = default_options<Tab>();
+    o.norm.rtol = static_cast<T>(a.rtol);
+    o.norm.atol = static_cast<T>(a.atol);
+    o.dt = static_cast<T>(dt);
+    o.max_steps = a.max_steps;
+    solve_ensemble<Tab>(Exec(), PerTrajectory<3>{}, study, y, T(0), static_cast<T>(a.t1), o, stats);
+  });
+  Exec().fence();
+  const double secs = clock.seconds();
+  const EnsembleSummary s = summarize(stats);
+  auto hy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y);
+  if (!a.out.empty()) {
+    Table t{{"rho", "x", "y", "z"}, {}};
+    t.rows.reserve(static_cast<std::size_t>(a.n));
+    for (long i = 0; i < a.n; ++i)
+      t.rows.push_back({static_cast<double>(study.rho(i)), double(hy(i, 0)), double(hy(i, 1)), double(hy(i, 2))});
+    write_table(a.out, t);
+  }
+  if (!a.stats_out.empty()) {
+    auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, stats);
+    Table t{{"nfe", "accepted", "rejected", "status"}, {}};
+    for (long i = 0; i < a.n; ++i)
+      t.rows.push_back({double(hs(i).nfe), double(hs(i).accepted), double(hs(i).rejected),
+                        double(static_cast<int>(hs(i).status))});
+    write_table(a.stats_out, t);
+  }
+  std::string counts;
+  for (int k = 0; k < num_statuses; ++k)
+    counts += std::string(k ? ", " : "") + "\"" + status_name(Status(k)) + "\": " + std::to_string(s.count[k]);
+  std::printf("{\"command\": \"ensemble\", \"problem\": \"lorenz\", \"method\": \"%s\", \"precision\": \"%s\", "
+              "\"n\": %ld, \"threads\": %d, \"seconds\": %s, \"trajectories_per_s\": %s, \"nfe_mean\": %s, "
+              "\"status\": {%s}}\n",
+              a.method.c_str(), a.precision == "float" ? "float32" : "float64", a.n, Exec().concurrency(),
+              json_number(secs).c_str(), json_number(a.n / secs).c_str(),
+              json_number(static_cast<double>(s.nfe) / a.n).c_str(), counts.c_str());
+  if (!g.quiet) {
+    char how[96];
+    if (dt > 0)
+      std::snprintf(how, sizeof how, "dt = %g", dt);
+    else
+      std::snprintf(how, sizeof how, "rtol %g, atol %g", a.rtol, a.atol);
+    std::fprintf(stderr, "odeflow ensemble: %ld Lorenz trajectories (rho in [%g, %g], t in [0, %g]) with %s, %s, in %.3f s "
+                         "(%.3g trajectories/s), mean NFE %.1f\n",
+                 a.n, a.rho_min, a.rho_max, a.t1, a.method.c_str(), how, secs, a.n / secs,
+                 static_cast<double>(s.nfe) / a.n);
+    for (int k = 0; k < num_statuses; ++k)
+      if (s.count[k]) std::fprintf(stderr, "  status %-18s %ld\n", status_name(Status(k)), s.count[k]);
+  }
+  if (s.count[0] != a.n) throw ExitCode{3};
+}
+
+}  // namespace
+
+void add_ensemble(CLI::App& app, const Global& g) {
+  auto* c = app.add_subcommand("ensemble", "Solve a built-in ensemble problem (Lorenz-63 parameter study)");
+  static EnsembleArgs a;
+  c->add_option("--problem", a.problem, "Built-in problem: lorenz")->capture_default_str();
+  c->add_option("-n,--n", a.n, "Trajectories")->capture_default_str();
+  c->add_option("--method", a.method, "Method name (odeflow info lists them)")->capture_default_str();
+  c->add_option("--rtol", a.rtol, "Relative tolerance")->capture_default_str();
+  c->add_option("--atol", a.atol, "Absolute tolerance")->capture_default_str();
+  c->add_option("--dt", a.dt, "Fixed step (no error control)");
+  c->add_option("--steps", a.steps, "Fixed number of steps over [0, t1]")->check(CLI::PositiveNumber);
+  c->add_option("--max-steps", a.max_steps, "Attempted steps per trajectory before giving up")->capture_default_str();
+  c->add_option("--t1", a.t1, "Final time")->capture_default_str();
+  c->add_option("--rho-min", a.rho_min, "rho of the first trajectory")->capture_default_str();
+  c->add_option("--rho-max", a.rho_max, "rho of the last trajectory")->capture_default_str();
+  c->add_option("--precision", a.precision, "float or double")->capture_default_str();
+  c->add_option("-o,--output", a.out, "Final states with rho (.npy, .csv or .json)");
+  c->add_option("--stats", a.stats_out, "Per-trajectory nfe, accepted, rejected, status (.npy, .csv or .json)");
+  c->callback([&g] {
+    if (a.problem != "lorenz") throw Error("--problem '" + a.problem + "' is not a built-in problem (known: lorenz)");
+    for (const auto* p : {&a.out, &a.stats_out})
+      if (!p->empty()) check_extension(p == &a.out ? "--output" : "--stats", *p, {".npy", ".csv", ".json"});
+    if (a.precision == "float")
+      run<float>(a, g);
+    else if (a.precision == "double")
+      run<double>(a, g);
+    else
+      throw Error("--precision '" + a.precision + "' is not one of float, double");
+  });
+}
+
+}  // namespace odeflow::cli

@@ -1,0 +1,53 @@
+// The odeflow command: train, sample, score and benchmark flows and ODE ensembles.
+//
+//   odeflow [--threads N] [--quiet] <subcommand> [options]     odeflow <subcommand> --help
+//
+// Exit codes: 0 success; 1 a bad argument, file or failed run (one line on stderr says what);
+// 2 command-line syntax (CLI11's message); 3 some trajectories or samples did not succeed.
+#include "cli.hpp"
+
+#include <odeflow/solvers/validation.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  using namespace odeflow::cli;
+  CLI::App app{"odeflow: batched ODE solvers on Kokkos, with flow matching"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("odeflow ") + ODEFLOW_VERSION_STRING);
+  Global g;
+  app.add_option("--threads", g.threads, "Host threads (default: OMP_NUM_THREADS, else all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-q,--quiet", g.quiet, "No progress bars or summaries on stderr");
+  app.add_flag("!--no-progress", g.progress, "No progress bars");
+  add_info(app, g);
+  add_train(app, g);
+  add_bench(app, g);
+  add_ensemble(app, g);
+
+  // Kokkos starts after parsing (so that --help and syntax errors cost nothing) and before
+  // the subcommand's callback runs.
+  std::unique_ptr<Kokkos::ScopeGuard> kokkos;
+  app.parse_complete_callback([&] {
+    Kokkos::InitializationSettings s;
+    if (g.threads > 0) s.set_num_threads(g.threads);
+    s.set_disable_warnings(true);
+    kokkos = std::make_unique<Kokkos::ScopeGuard>(s);
+  });
+  std::string sub = "odeflow";
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const ExitCode& e) {
+    return e.code;
+  } catch (const std::exception& e) {
+    for (const auto* s : app.get_subcommands()) sub = "odeflow " + s->get_name();
+    std::fprintf(stderr, "%s: error: %s\n", sub.c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}
