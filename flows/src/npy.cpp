@@ -266,9 +266,19 @@ NpyArray parse_npy(std::span<const std::uint8_t> image, const std::string& sourc
   return a;
 }
 
-NpyArray read_npy(const std::filesystem::path& path) {
-  const std::string source = path.string();
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
+namespace {
+
+/// An open .npy file whose header has been parsed and whose data size matches the file.
+struct OpenedNpy {
+  std::ifstream in;
+  Header header;
+  std::uint64_t data_start = 0, data_bytes = 0;
+};
+
+OpenedNpy open_npy(const std::filesystem::path& path, const std::string& source) {
+  OpenedNpy f;
+  f.in.open(path, std::ios::binary | std::ios::ate);
+  auto& in = f.in;
   if (!in) throw FormatError(source, "cannot open the file", at_byte(0));
   const auto end = in.tellg();
   if (end < 0) throw FormatError(source, "cannot determine the file size", at_byte(0));
@@ -283,17 +293,53 @@ NpyArray read_npy(const std::filesystem::path& path) {
   in.seekg(static_cast<std::streamoff>(p.header_start));
   in.read(text.data(), static_cast<std::streamsize>(p.header_len));
   if (!in) throw FormatError(source, "could not read the " + std::to_string(p.header_len) + "-byte header", at_byte(p.header_start));
-  const Header h = HeaderParser(text, p.header_start, source).parse();
-  const std::uint64_t data_start = p.header_start + p.header_len;
-  const std::uint64_t need = data_bytes(h, source);
-  // The claim is checked against the file before the buffer exists.
-  check_data_size(h, need, size - data_start, data_start, source);
+  f.header = HeaderParser(text, p.header_start, source).parse();
+  f.data_start = p.header_start + p.header_len;
+  f.data_bytes = data_bytes(f.header, source);
+  // The claim is checked against the file before any buffer exists.
+  check_data_size(f.header, f.data_bytes, size - f.data_start, f.data_start, source);
+  return f;
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  OpenedNpy f = open_npy(path, source);
   NpyArray a;
-  a.dtype = h.dtype;
-  a.shape = h.shape;
-  a.bytes.resize(need);
-  in.read(reinterpret_cast<char*>(a.bytes.data()), static_cast<std::streamsize>(need));
-  if (!in) throw FormatError(source, "could not read " + std::to_string(need) + " data bytes", at_byte(data_start));
+  a.dtype = f.header.dtype;
+  a.shape = f.header.shape;
+  a.bytes.resize(f.data_bytes);
+  f.in.read(reinterpret_cast<char*>(a.bytes.data()), static_cast<std::streamsize>(f.data_bytes));
+  if (!f.in)
+    throw FormatError(source, "could not read " + std::to_string(f.data_bytes) + " data bytes", at_byte(f.data_start));
+  return a;
+}
+
+NpyRowReader::NpyRowReader(const std::filesystem::path& path) : m_source(path.string()) {
+  OpenedNpy f = open_npy(path, m_source);
+  m_in = std::move(f.in);
+  m_dtype = f.header.dtype;
+  m_shape = f.header.shape;
+  m_itemsize = f.header.itemsize;
+  m_data_start = f.data_start;
+}
+
+NpyArray NpyRowReader::read_block(std::int64_t first, std::int64_t count) {
+  if (first < 0 || count < 0 || first > rows() || count > rows() - first)
+    throw FormatError(m_source,
+                      "rows [" + std::to_string(first) + ", " + std::to_string(first + count) + ") are outside the " +
+                          std::to_string(rows()) + " rows of the file",
+                      at_key("shape"));
+  NpyArray a;
+  a.dtype = m_dtype;
+  a.shape = m_shape.size() == 2 ? std::vector<std::int64_t>{count, m_shape[1]} : std::vector<std::int64_t>{count};
+  const std::uint64_t row_bytes = static_cast<std::uint64_t>(cols()) * m_itemsize;
+  const std::uint64_t offset = m_data_start + static_cast<std::uint64_t>(first) * row_bytes;
+  a.bytes.resize(static_cast<std::size_t>(count) * row_bytes);
+  m_in.seekg(static_cast<std::streamoff>(offset));
+  m_in.read(reinterpret_cast<char*>(a.bytes.data()), static_cast<std::streamsize>(a.bytes.size()));
+  if (!m_in) throw FormatError(m_source, "could not read " + std::to_string(a.bytes.size()) + " data bytes", at_byte(offset));
   return a;
 }
 

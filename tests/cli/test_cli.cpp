@@ -1,5 +1,7 @@
 // End-to-end tests of the odeflow command: each subcommand on small inputs, its outputs checked
 // against closed forms or the library, and its error paths (one clear line, non-zero exit).
+#include "cli_runner.hpp"
+
 #include <gtest/gtest.h>
 
 #include <odeflow/flows/mlp_io.hpp>
@@ -15,78 +17,16 @@
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-fs::path scratch() {
-  static const fs::path d = [] {
-    fs::path p = fs::temp_directory_path() / ("odeflow-cli-" + std::to_string(::getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
-  return d;
-}
-
-// Runs `odeflow ARGS` with 2 threads; captures stdout and stderr.
-CliRun odeflow(const std::string& args) {
-  const fs::path out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-  const std::string cmd = std::string("OMP_NUM_THREADS=2 OMP_PROC_BIND=false '") + ODEFLOW_CLI + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-}
-
-// A CSV file with a header line as columns of doubles.
-std::vector<std::vector<double>> read_csv(const fs::path& p, std::vector<std::string>* header = nullptr) {
-  std::ifstream in(p);
-  std::string line;
-  std::vector<std::vector<double>> rows;
-  bool first = true;
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string cell;
-    std::vector<double> r;
-    std::vector<std::string> names;
-    while (std::getline(ss, cell, ',')) {
-      if (first)
-        names.push_back(cell);
-      else
-        r.push_back(std::strtod(cell.c_str(), nullptr));
-    }
-    if (first) {
-      if (header) *header = names;
-      first = false;
-    } else {
-      rows.push_back(r);
-    }
-  }
-  return rows;
-}
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
+using namespace odeflow::cli_test;
 
 TEST(Cli, InfoNamesTheBackendAndTheMethods) {
-  const CliRun r = odeflow("info");
+  const CliRun r = odeflow_cli("info");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Kokkos"), std::string::npos);
   EXPECT_NE(r.out.find("concurrency 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("dopri5"), std::string::npos);
   EXPECT_NE(r.out.find("checkerboard"), std::string::npos);
-  const CliRun j = odeflow("info --json");
+  const CliRun j = odeflow_cli("info --json");
   ASSERT_EQ(j.code, 0);
   EXPECT_EQ(j.out.front(), '{');
   EXPECT_NE(j.out.find("\"concurrency\": 2"), std::string::npos) << j.out;
@@ -95,7 +35,7 @@ TEST(Cli, InfoNamesTheBackendAndTheMethods) {
 // rho = 0 and u0 = (1, 0, 0): y and z stay 0 and x = exp(-10 t), a closed form.
 TEST(Cli, EnsembleMatchesTheClosedFormAtRhoZero) {
   const fs::path out = scratch() / "ens.csv", st = scratch() / "ens_stats.csv";
-  const CliRun r = odeflow("ensemble --n 64 --rho-min 0 --rho-max 21 --method dopri5 --rtol 1e-10 --atol 1e-12 -o '" +
+  const CliRun r = odeflow_cli("ensemble --n 64 --rho-min 0 --rho-max 21 --method dopri5 --rtol 1e-10 --atol 1e-12 -o '" +
                         out.string() + "' --stats '" + st.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   std::vector<std::string> h;
@@ -119,15 +59,15 @@ TEST(Cli, EnsembleMatchesTheClosedFormAtRhoZero) {
 // The same trajectory in ensembles of different sizes: bitwise the same final state.
 TEST(Cli, EnsembleTrajectoryDoesNotDependOnTheEnsembleSize) {
   const fs::path a = scratch() / "ens_a.csv", b = scratch() / "ens_b.csv";
-  ASSERT_EQ(odeflow("ensemble --n 2 --rho-min 0 --rho-max 21 -o '" + a.string() + "'").code, 0);
-  ASSERT_EQ(odeflow("ensemble --n 3 --rho-min 0 --rho-max 42 -o '" + b.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli("ensemble --n 2 --rho-min 0 --rho-max 21 -o '" + a.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli("ensemble --n 3 --rho-min 0 --rho-max 42 -o '" + b.string() + "'").code, 0);
   const auto ra = read_csv(a), rb = read_csv(b);  // rho = 21 is row 1 of both
   ASSERT_EQ(ra[1][0], rb[1][0]);
   for (int k = 1; k < 4; ++k) EXPECT_EQ(ra[1][k], rb[1][k]);
 }
 
 TEST(Cli, EnsembleReportsFailedTrajectoriesWithExitCode3) {
-  const CliRun r = odeflow("ensemble --n 8 --rho-min 20 --rho-max 30 --t1 10 --max-steps 20");
+  const CliRun r = odeflow_cli("ensemble --n 8 --rho-min 20 --rho-max 30 --t1 10 --max-steps 20");
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.out.find("\"max_steps_reached\": 8"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("max_steps_reached"), std::string::npos) << r.err;
@@ -137,7 +77,7 @@ TEST(Cli, EnsembleReportsFailedTrajectoriesWithExitCode3) {
 // the closed form (the orbit returns to its start after two periods).
 TEST(Cli, BenchErrorsFallWithTheTolerance) {
   const fs::path out = scratch() / "wp.csv";
-  const CliRun r = odeflow("bench --problem kepler --methods dopri5,vern7 --rtols 1e-4,1e-7,1e-10 --min-seconds 0 -o '" +
+  const CliRun r = odeflow_cli("bench --problem kepler --methods dopri5,vern7 --rtols 1e-4,1e-7,1e-10 --min-seconds 0 -o '" +
                         out.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   std::ifstream in(out);
@@ -167,7 +107,7 @@ TEST(Cli, BenchErrorsFallWithTheTolerance) {
 
 TEST(Cli, TrainWritesALoadableModelAndALossLog) {
   const fs::path model = scratch() / "m.safetensors", loss = scratch() / "loss.csv";
-  const CliRun r = odeflow("train --dataset moons --width 32 --depth 2 --iterations 60 --batch 256 --seed 3 -o '" +
+  const CliRun r = odeflow_cli("train --dataset moons --width 32 --depth 2 --iterations 60 --batch 256 --seed 3 -o '" +
                         model.string() + "' --loss-log '" + loss.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto m = odeflow::load_mlp<float>(model);
@@ -182,7 +122,7 @@ TEST(Cli, TrainWritesALoadableModelAndALossLog) {
   EXPECT_LT(last, first);  // training lowers the loss
   // Same seed, same model file, bitwise.
   const fs::path again = scratch() / "m2.safetensors";
-  ASSERT_EQ(odeflow("train --dataset moons --width 32 --depth 2 --iterations 60 --batch 256 --seed 3 -o '" +
+  ASSERT_EQ(odeflow_cli("train --dataset moons --width 32 --depth 2 --iterations 60 --batch 256 --seed 3 -o '" +
                     again.string() + "'").code,
             0);
   std::ifstream fa(model, std::ios::binary), fb(again, std::ios::binary);
@@ -211,13 +151,15 @@ TEST(Cli, BadArgumentsGetOneClearLine) {
       {"train -o m.safetensors --activation sigmoid --iterations 1", "sigmoid", 1},
       {"train -o m.bin", "unsupported extension '.bin'", 1},
       {"train", "--output is required", 2},
-      {"nosuch", "nosuch", 2},
+      {"nosuch", "'nosuch' is not a subcommand", 2},
   };
   for (const auto& c : cases) {
-    const CliRun r = odeflow(c.args);
+    const CliRun r = odeflow_cli(c.args);
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\nstderr: " << r.err;
-    if (c.code == 1) EXPECT_EQ(count_lines(r.err), 1) << c.args << "\nstderr: " << r.err;
+    if (c.code == 1) {
+      EXPECT_EQ(count_lines(r.err), 1) << c.args << "\nstderr: " << r.err;
+    }
   }
 }
 

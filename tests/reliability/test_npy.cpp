@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -320,3 +321,49 @@ TEST(AtomicOutputFile, SafetensorsWriterIsAtomic) {
   EXPECT_THROW(write_safetensors(d, f), IoError);
   EXPECT_TRUE(fs::is_directory(d / "sub"));
 }
+
+namespace {
+
+// Streaming reads: every block of rows equals the same rows of the whole-file read, for
+// float32 and float64 files (numpy-written and our own), and bad ranges or files fail clearly.
+TEST(NpyRowReader, BlocksEqualTheWholeFile) {
+  std::vector<double> v(37 * 3);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(0.37 * static_cast<double>(i)) * 1e3;
+  const fs::path p = scratch("rows_f64.npy");
+  write_npy(p, NpyArray::from_values<double>({37, 3}, v.data()));
+  for (const fs::path& f : {p, data("f64_2d.npy"), data("f32_2d_v2.npy")}) {
+    const NpyArray whole = read_npy(f);
+    const std::vector<double> all = whole.values<double>();
+    NpyRowReader r(f);
+    ASSERT_EQ(r.shape(), whole.shape) << f;
+    for (std::int64_t block : {1, 4, 7, 100}) {
+      std::vector<double> joined;
+      for (std::int64_t i0 = 0; i0 < r.rows(); i0 += block) {
+        const auto rows = r.read_rows<double>(i0, std::min(block, r.rows() - i0));
+        joined.insert(joined.end(), rows.begin(), rows.end());
+      }
+      ASSERT_EQ(joined.size(), all.size()) << f << " block " << block;
+      for (std::size_t i = 0; i < all.size(); ++i) EXPECT_TRUE(same_bits(joined[i], all[i])) << f << " element " << i;
+    }
+  }
+  NpyRowReader r(p);
+  try {
+    (void)r.read_rows<double>(30, 8);
+    FAIL() << "a range past the last row was read";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("rows [30, 38) are outside the 37 rows"), std::string::npos) << e.what();
+  }
+  // A truncated file fails when opened, before any block is read.
+  auto bytes = slurp(p);
+  bytes.resize(bytes.size() - 5);
+  const fs::path t = scratch("rows_truncated.npy");
+  spit(t, bytes);
+  try {
+    NpyRowReader bad(t);
+    FAIL() << "a truncated file was opened";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace

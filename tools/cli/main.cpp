@@ -37,6 +37,23 @@ int main(int argc, char** argv) {
     s.set_disable_warnings(true);
     kokkos = std::make_unique<Kokkos::ScopeGuard>(s);
   });
+  // The first word that is not an option (or an option's value) must name a subcommand.
+  for (int i = 1; i < argc; ++i) {
+    const std::string w = argv[i];
+    if (w == "--threads") {
+      ++i;
+      continue;
+    }
+    if (!w.empty() && w[0] == '-') continue;
+    if (app.get_subcommand_no_throw(w) == nullptr) {
+      std::string known;
+      for (const auto* s : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + s->get_name();
+      std::fprintf(stderr, "odeflow: error: '%s' is not a subcommand (known: %s); odeflow --help lists them\n",
+                   w.c_str(), known.c_str());
+      return 2;
+    }
+    break;
+  }
   std::string sub = "odeflow";
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -90,6 +91,39 @@ NpyArray parse_npy(std::span<const std::uint8_t> image, const std::string& sourc
 /// Reads and parses a .npy file. Every size is checked against the file's size before
 /// the data buffer is allocated, so a header that claims a terabyte fails at once.
 NpyArray read_npy(const std::filesystem::path& path);
+
+/// A .npy file read a block of rows at a time, for data larger than memory: the header is
+/// parsed and the data size checked against the file as read_npy does (so a corrupt or
+/// truncated file fails on opening), then read_block / read_rows fetch rows
+/// [first, first + count) only. One reader per thread (it holds the file position).
+class NpyRowReader {
+ public:
+  /// Opens `path`; throws FormatError like read_npy for every malformed file.
+  explicit NpyRowReader(const std::filesystem::path& path);
+  /// Element type of the file.
+  NpyDtype dtype() const { return m_dtype; }
+  /// shape[0].
+  std::int64_t rows() const { return m_shape.empty() ? 0 : m_shape[0]; }
+  /// shape[1] for rank 2, 1 for rank 1.
+  std::int64_t cols() const { return m_shape.size() == 2 ? m_shape[1] : 1; }
+  /// The file's shape.
+  const std::vector<std::int64_t>& shape() const { return m_shape; }
+  /// Rows [first, first + count) as an NpyArray of shape (count, cols) (or (count) for rank 1);
+  /// throws FormatError when the range is outside the file or the read fails.
+  NpyArray read_block(std::int64_t first, std::int64_t count);
+  /// Rows [first, first + count) converted to T, in C order (count x cols values).
+  template <class T>
+  std::vector<T> read_rows(std::int64_t first, std::int64_t count) {
+    return read_block(first, count).template values<T>();
+  }
+
+ private:
+  std::string m_source;
+  std::ifstream m_in;
+  NpyDtype m_dtype = NpyDtype::f64;
+  std::vector<std::int64_t> m_shape;
+  std::uint64_t m_itemsize = 8, m_data_start = 0;
+};
 
 /// The .npy image of `a` as numpy.save writes it (version 1.0, 2.0 when the header needs
 /// more than 65535 bytes; header padded with spaces to a multiple of 64 bytes). Throws
