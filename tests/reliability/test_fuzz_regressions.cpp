@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#ifndef ODEFLOW_FUZZ_DIR  // CMake defines it; compile-only checks (tools/gpu-check) give ODEFLOW_SOURCE_DIR
+#define ODEFLOW_FUZZ_DIR ODEFLOW_SOURCE_DIR "/tests/fuzz"
+#endif
+
 using namespace odeflow;
 namespace fs = std::filesystem;
 

@@ -15,6 +15,15 @@
 #include <string>
 #include <vector>
 
+// CMake defines both (tests/reliability/CMakeLists.txt); compile-only checks (tools/gpu-check)
+// define ODEFLOW_SOURCE_DIR alone.
+#ifndef ODEFLOW_RELIABILITY_DATA
+#define ODEFLOW_RELIABILITY_DATA ODEFLOW_SOURCE_DIR "/tests/reliability/data"
+#endif
+#ifndef ODEFLOW_RELIABILITY_TMP
+#define ODEFLOW_RELIABILITY_TMP ODEFLOW_SOURCE_DIR "/build/tmp/reliability"
+#endif
+
 using namespace odeflow;
 namespace fs = std::filesystem;
 
