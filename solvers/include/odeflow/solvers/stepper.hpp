@@ -77,7 +77,7 @@ inline constexpr int slot_tmp_v = num_stored_stages_v<Tab> + 1;
 /// `f(t, y, dydt)`: the vector field; `y` and the workspace vectors index
 /// components with `[k]`, k < ws.dim().
 template <class Tab, class F, class TT, class Y, class WS>
-KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
+KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
   detail::static_for<s - 1>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
