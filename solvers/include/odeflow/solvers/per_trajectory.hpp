@@ -22,11 +22,20 @@
 #define ODEFLOW_LANE_LOOP ODEFLOW_SIMD_LOOP
 #endif
 #ifndef ODEFLOW_SIMD_REGISTER_BYTES
+/// Bytes of one host vector register of the target (AVX-512: 64, AVX/AVX2: 32, else 16).
+#if defined(__AVX512F__)
 #define ODEFLOW_SIMD_REGISTER_BYTES 64
+#elif defined(__AVX__)
+#define ODEFLOW_SIMD_REGISTER_BYTES 32
+#else
+#define ODEFLOW_SIMD_REGISTER_BYTES 16
+#endif
 #endif
 #ifndef ODEFLOW_SIMD_BYTES
-/// Bytes of one host SIMD pack (64: one AVX-512 register, two AVX2 registers).
-#define ODEFLOW_SIMD_BYTES 64
+/// Bytes of one host SIMD pack: one vector register. Wider packs (several registers per
+/// pack, for more independent work per thread) measured slower: GCC lowers the per-lane
+/// selects of vectors wider than a register to scalar code (docs/benchmarks.md).
+#define ODEFLOW_SIMD_BYTES ODEFLOW_SIMD_REGISTER_BYTES
 #endif
 
 namespace odeflow {

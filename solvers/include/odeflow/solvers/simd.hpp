@@ -394,115 +394,6 @@ KOKKOS_FORCEINLINE_FUNCTION T max_sel(T a, T b) { return a < b ? b : a; }
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION T min_sel(T a, T b) { return b < a ? b : a; }
 
-/// Lane-generic pieces of exp_log_pow: D is double or a generic vector of doubles, U
-/// the unsigned 64-bit integers of the same shape; cond ? a : b per lane.
-template <class C, class X>
-KOKKOS_FORCEINLINE_FUNCTION X sel(const C& c, const X& a, const X& b) { return c ? a : b; }
-
-template <class D, class U>
-KOKKOS_FORCEINLINE_FUNCTION D exp_log_pow_t(D x, D y) {
-  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  // ln x = e ln 2 + ln m, m in [sqrt(1/2), sqrt(2)): ln m = 2 atanh(s), s = (m - 1)/(m + 1).
-  // Integer <-> double conversions go through the 2^52 "magic number" so that the
-  // code vectorises without 64-bit integer conversion instructions.
-  constexpr double two52 = 4503599627370496.0;
-  const U one = U{} + 1ULL, zero = U{};
-  // Only integer selects: an FP operation under a condition may trap, which blocks if-conversion.
-  const U bits = __builtin_bit_cast(U, x);
-  const U mant = bits & 0x000fffffffffffffULL;
-  const U big = sel(mant > 0x6a09e667f3bccULL, one, zero);  // m > sqrt(2): halve it
-  const D e = __builtin_bit_cast(D, U(((bits >> 52) + big) | 0x4330000000000000ULL)) - two52 - 1023.0;
-  const D m = __builtin_bit_cast(D, U(mant | ((0x3ffULL - big) << 52)));
-  const D sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
-  D p = D{} + 1.0 / 19.0;
-  p = p * s2 + 1.0 / 17.0;
-  p = p * s2 + 1.0 / 15.0;
-  p = p * s2 + 1.0 / 13.0;
-  p = p * s2 + 1.0 / 11.0;
-  p = p * s2 + 1.0 / 9.0;
-  p = p * s2 + 1.0 / 7.0;
-  p = p * s2 + 1.0 / 5.0;
-  p = p * s2 + 1.0 / 3.0;
-  p = p * s2 + 1.0;
-  const D lnm = 2.0 * sv * p;
-  D z = y * (e * ln2_hi + (e * ln2_lo + lnm));
-  const D lo = D{} - 700.0, hi = D{} + 700.0;
-  z = sel(z < -700.0, lo, z);  // max_sel(z, -700)
-  z = sel(hi < z, hi, z);      // min_sel(z, 700)
-  // e^z = 2^k e^r, |r| <= ln(2)/2.
-  constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52: round to nearest even
-  const D kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
-  const D r = (z - kf * ln2_hi) - kf * ln2_lo;
-  D q = D{} + 1.0 / 6227020800.0;  // 1/13!
-  q = q * r + 1.0 / 479001600.0;
-  q = q * r + 1.0 / 39916800.0;
-  q = q * r + 1.0 / 3628800.0;
-  q = q * r + 1.0 / 362880.0;
-  q = q * r + 1.0 / 40320.0;
-  q = q * r + 1.0 / 5040.0;
-  q = q * r + 1.0 / 720.0;
-  q = q * r + 1.0 / 120.0;
-  q = q * r + 1.0 / 24.0;
-  q = q * r + 1.0 / 6.0;
-  q = q * r + 0.5;
-  q = q * r + 1.0;
-  q = q * r + 1.0;
-  // 2^k: the bits of k + 1023 + 2^52 hold k + 1023 in their low part.
-  const U kb = __builtin_bit_cast(U, D(kf + (two52 + 1023.0))) & 0x7ffULL;
-  return q * __builtin_bit_cast(D, U(kb << 52));
-}
-
-/// x^y for x >= 0 and |y ln x| < 700, as exp(y ln x) with odeflow's own branch-free
-/// logarithm and exponential (relative error below 1e-14), computed in double.
-/// Used only for step-size factors, where it replaces a library call that does not
-/// vectorise; the same code runs in scalar, SIMD and device solves, so that all
-/// paths choose bitwise the same steps.
-KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow(double x, double y) {
-#ifdef ODEFLOW_BUILTIN_BIT_CAST
-  return exp_log_pow_t<double, unsigned long long>(x, y);
-#else
-  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  constexpr double two52 = 4503599627370496.0;
-  const auto bits = as_bits(x);
-  const unsigned long long mant = bits & 0x000fffffffffffffULL;
-  const unsigned long long big = mant > 0x6a09e667f3bccULL ? 1ULL : 0ULL;
-  const double e = as_double(((bits >> 52) + big) | 0x4330000000000000ULL) - two52 - 1023.0;
-  const double m = as_double(mant | ((0x3ffULL - big) << 52));
-  const double sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
-  double p = 1.0 / 19.0;
-  p = p * s2 + 1.0 / 17.0;
-  p = p * s2 + 1.0 / 15.0;
-  p = p * s2 + 1.0 / 13.0;
-  p = p * s2 + 1.0 / 11.0;
-  p = p * s2 + 1.0 / 9.0;
-  p = p * s2 + 1.0 / 7.0;
-  p = p * s2 + 1.0 / 5.0;
-  p = p * s2 + 1.0 / 3.0;
-  p = p * s2 + 1.0;
-  const double lnm = 2.0 * sv * p;
-  double z = y * (e * ln2_hi + (e * ln2_lo + lnm));
-  z = min_sel(max_sel(z, -700.0), 700.0);
-  constexpr double round_magic = 6755399441055744.0;
-  const double kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
-  const double r = (z - kf * ln2_hi) - kf * ln2_lo;
-  double q = 1.0 / 6227020800.0;
-  q = q * r + 1.0 / 479001600.0;
-  q = q * r + 1.0 / 39916800.0;
-  q = q * r + 1.0 / 3628800.0;
-  q = q * r + 1.0 / 362880.0;
-  q = q * r + 1.0 / 40320.0;
-  q = q * r + 1.0 / 5040.0;
-  q = q * r + 1.0 / 720.0;
-  q = q * r + 1.0 / 120.0;
-  q = q * r + 1.0 / 24.0;
-  q = q * r + 1.0 / 6.0;
-  q = q * r + 0.5;
-  q = q * r + 1.0;
-  q = q * r + 1.0;
-  const auto kb = as_bits(kf + (two52 + 1023.0)) & 0x7ffULL;
-  return q * as_double(kb << 52);
-#endif
-}
 }  // namespace detail
 
 template <class T>
@@ -525,31 +416,6 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> min(const Pack<T, W>& a, const Pack<T, W>
   ODEFLOW_PACK_LANEWISE(r, b.v < a.v ? b.v : a.v, detail::min_sel(a.v[l], b.v[l]));
   return r;
 }
-/// x^y for step-size factors (x >= 0): detail::exp_log_pow, identical on every path.
-template <class T>
-KOKKOS_FORCEINLINE_FUNCTION auto pow(T x, T y) -> std::enable_if_t<!is_pack_v<T>, T> {
-  return T(detail::exp_log_pow(double(x), double(y)));
-}
-template <class T, int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>& y) {
-  Pack<T, W> r;
-#ifdef ODEFLOW_PACK_VECTOR_EXT
-  // Whole-vector evaluation (a lane loop around the scalar function vectorises only for some W).
-  typedef double D __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
-  typedef unsigned long long U __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
-  if constexpr (std::is_same_v<T, double>) {
-    r.v = detail::exp_log_pow_t<D, U>(x.v, y.v);
-  } else {
-    r.v = __builtin_convertvector(
-        detail::exp_log_pow_t<D, U>(__builtin_convertvector(x.v, D), __builtin_convertvector(y.v, D)),
-        decltype(r.v));
-  }
-  return r;
-#endif
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = T(detail::exp_log_pow(double(x.v[l]), double(y.v[l])));
-  return r;
-}
-
 #if defined(__FMA__) || defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__) || \
     defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
 #define ODEFLOW_HAS_FAST_FMA 1
@@ -624,6 +490,169 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fma(const Pack<T, W>& a, const Pack<T, W>
   ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = a.v[l] * b.v[l] + c.v[l];
 #endif
   return r;
+}
+
+namespace detail {
+/// cond ? a : b per lane, for doubles or generic vectors.
+template <class C, class X>
+KOKKOS_FORCEINLINE_FUNCTION X sel(const C& c, const X& a, const X& b) { return c ? a : b; }
+
+template <class To, class From>
+KOKKOS_FORCEINLINE_FUNCTION To bits_as(const From& x) {
+#ifdef ODEFLOW_BUILTIN_BIT_CAST
+  return __builtin_bit_cast(To, x);
+#else
+  return Kokkos::bit_cast<To>(x);
+#endif
+}
+
+/// a * b + c on a double or a generic vector of doubles, as simd::fma.
+KOKKOS_FORCEINLINE_FUNCTION double fma_d(double a, double b, double c) { return simd::fma(a, b, c); }
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+template <class D, class = std::enable_if_t<!std::is_arithmetic_v<D>>>
+KOKKOS_FORCEINLINE_FUNCTION D fma_d(const D& a, const D& b, const D& c) {
+  constexpr int W = static_cast<int>(sizeof(D) / sizeof(double));
+  Pack<double, W> x, y, z;
+  x.v = a;
+  y.v = b;
+  z.v = c;
+  return simd::fma(x, y, z).v;
+}
+#endif
+
+/// ln x for x > 0 (D: double or a generic vector of doubles; U: unsigned 64-bit integers of
+/// the same shape), branch-free: ln x = e ln 2 + ln m, m in [sqrt(1/2), sqrt(2)),
+/// ln m = 2 atanh(s), s = (m - 1)/(m + 1), by its series to s^19.
+template <class D, class U>
+KOKKOS_FORCEINLINE_FUNCTION D log_t(const D& x) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+  // Integer <-> double conversions go through the 2^52 "magic number" so that the
+  // code vectorises without 64-bit integer conversion instructions.
+  constexpr double two52 = 4503599627370496.0;
+  const U one = U{} + 1ULL, zero = U{};
+  // Only integer selects: an FP operation under a condition may trap, which blocks if-conversion.
+  const U bits = bits_as<U>(x);
+  const U mant = bits & 0x000fffffffffffffULL;
+  const U big = sel(mant > 0x6a09e667f3bccULL, one, zero);  // m > sqrt(2): halve it
+  const D e = bits_as<D>(U(((bits >> 52) + big) | 0x4330000000000000ULL)) - two52 - 1023.0;
+  const D m = bits_as<D>(U(mant | ((0x3ffULL - big) << 52)));
+  const D sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
+  const D c0 = D{} + 0.0;
+  D p = c0 + 1.0 / 19.0;
+  p = fma_d(p, s2, c0 + 1.0 / 17.0);
+  p = fma_d(p, s2, c0 + 1.0 / 15.0);
+  p = fma_d(p, s2, c0 + 1.0 / 13.0);
+  p = fma_d(p, s2, c0 + 1.0 / 11.0);
+  p = fma_d(p, s2, c0 + 1.0 / 9.0);
+  p = fma_d(p, s2, c0 + 1.0 / 7.0);
+  p = fma_d(p, s2, c0 + 1.0 / 5.0);
+  p = fma_d(p, s2, c0 + 1.0 / 3.0);
+  p = fma_d(p, s2, c0 + 1.0);
+  const D lnm = 2.0 * sv * p;
+  return fma_d(e, c0 + ln2_hi, fma_d(e, c0 + ln2_lo, lnm));
+}
+
+/// e^z, z clamped to [-700, 700], branch-free: e^z = 2^k e^r, |r| <= ln(2)/2, e^r by its
+/// Taylor series to r^13.
+template <class D, class U>
+KOKKOS_FORCEINLINE_FUNCTION D exp_t(D z) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+  constexpr double two52 = 4503599627370496.0;
+  const D c0 = D{} + 0.0;
+  const D lo = c0 - 700.0, hi = c0 + 700.0;
+  z = sel(z < -700.0, lo, z);
+  z = sel(hi < z, hi, z);
+  constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52: round to nearest even
+  const D kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
+  const D r = (z - kf * ln2_hi) - kf * ln2_lo;
+  D q = c0 + 1.0 / 6227020800.0;  // 1/13!
+  q = fma_d(q, r, c0 + 1.0 / 479001600.0);
+  q = fma_d(q, r, c0 + 1.0 / 39916800.0);
+  q = fma_d(q, r, c0 + 1.0 / 3628800.0);
+  q = fma_d(q, r, c0 + 1.0 / 362880.0);
+  q = fma_d(q, r, c0 + 1.0 / 40320.0);
+  q = fma_d(q, r, c0 + 1.0 / 5040.0);
+  q = fma_d(q, r, c0 + 1.0 / 720.0);
+  q = fma_d(q, r, c0 + 1.0 / 120.0);
+  q = fma_d(q, r, c0 + 1.0 / 24.0);
+  q = fma_d(q, r, c0 + 1.0 / 6.0);
+  q = fma_d(q, r, c0 + 0.5);
+  q = fma_d(q, r, c0 + 1.0);
+  q = fma_d(q, r, c0 + 1.0);
+  // 2^k: the bits of k + 1023 + 2^52 hold k + 1023 in their low part.
+  const U kb = bits_as<U>(D(kf + (two52 + 1023.0))) & 0x7ffULL;
+  return q * bits_as<D>(U(kb << 52));
+}
+
+/// x^y for x >= 0 and |y ln x| < 700, as exp(y ln x) with odeflow's own branch-free
+/// logarithm and exponential (relative error below 1e-14), computed in double.
+/// Used only for step-size factors, where it replaces a library call that does not
+/// vectorise; the same code runs in scalar, SIMD and device solves, so that all
+/// paths choose bitwise the same steps.
+KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow(double x, double y) {
+  return exp_t<double, unsigned long long>(y * log_t<double, unsigned long long>(x));
+}
+/// x1^y1 x2^y2 as one exponential, exp(y1 ln x1 + y2 ln x2) (a PI controller's factor).
+KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow2(double x1, double y1, double x2, double y2) {
+  using U = unsigned long long;
+  return exp_t<double, U>(fma_d(y2, log_t<double, U>(x2), y1 * log_t<double, U>(x1)));
+}
+
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+/// Runs a function of generic double vectors on a pack of T (converted to double and back).
+template <class T, int W, class Fn, class... P>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> on_double_vectors(Fn fn, const P&... x) {
+  typedef double D __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
+  typedef unsigned long long U __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
+  Pack<T, W> r;
+  if constexpr (std::is_same_v<T, double>) {
+    r.v = fn.template operator()<D, U>(x.v...);
+  } else {
+    r.v = __builtin_convertvector(fn.template operator()<D, U>(__builtin_convertvector(x.v, D)...),
+                                  decltype(r.v));
+  }
+  return r;
+}
+#endif
+}  // namespace detail
+
+/// x^y for step-size factors (x >= 0): detail::exp_log_pow, identical on every path.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto pow(T x, T y) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::exp_log_pow(double(x), double(y)));
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>& y) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  // Whole-vector evaluation (a lane loop around the scalar function vectorises only for some W).
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& a, const D& b) { return detail::exp_t<D, U>(b * detail::log_t<D, U>(a)); }, x, y);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = T(detail::exp_log_pow(double(x.v[l]), double(y.v[l])));
+  return r;
+#endif
+}
+/// x1^y1 x2^y2 (x1, x2 >= 0) as one exponential: detail::exp_log_pow2, identical on every path.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto pow2(T x1, T y1, T x2, T y2) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::exp_log_pow2(double(x1), double(y1), double(x2), double(y2)));
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow2(const Pack<T, W>& x1, const Pack<T, W>& y1, const Pack<T, W>& x2,
+                                            const Pack<T, W>& y2) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& a1, const D& b1, const D& a2, const D& b2) {
+        return detail::exp_t<D, U>(detail::fma_d(b2, detail::log_t<D, U>(a2), b1 * detail::log_t<D, U>(a1)));
+      },
+      x1, y1, x2, y2);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l)
+    r.v[l] = T(detail::exp_log_pow2(double(x1.v[l]), double(y1.v[l]), double(x2.v[l]), double(y2.v[l])));
+  return r;
+#endif
 }
 
 template <class T>
