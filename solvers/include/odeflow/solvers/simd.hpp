@@ -538,16 +538,14 @@ KOKKOS_FORCEINLINE_FUNCTION D log_t(const D& x) {
   const D m = bits_as<D>(U(mant | ((0x3ffULL - big) << 52)));
   const D sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
   const D c0 = D{} + 0.0;
-  D p = c0 + 1.0 / 19.0;
-  p = fma_d(p, s2, c0 + 1.0 / 17.0);
-  p = fma_d(p, s2, c0 + 1.0 / 15.0);
-  p = fma_d(p, s2, c0 + 1.0 / 13.0);
-  p = fma_d(p, s2, c0 + 1.0 / 11.0);
-  p = fma_d(p, s2, c0 + 1.0 / 9.0);
-  p = fma_d(p, s2, c0 + 1.0 / 7.0);
-  p = fma_d(p, s2, c0 + 1.0 / 5.0);
-  p = fma_d(p, s2, c0 + 1.0 / 3.0);
-  p = fma_d(p, s2, c0 + 1.0);
+  // p = sum_{i<10} s2^i / (2i + 1), by Estrin's scheme (short dependency chains: the
+  // adaptive step waits on this factor).
+  const D s4 = s2 * s2, s8 = s4 * s4;
+  const D p01 = fma_d(s2, c0 + 1.0 / 3.0, c0 + 1.0), p23 = fma_d(s2, c0 + 1.0 / 7.0, c0 + 1.0 / 5.0);
+  const D p45 = fma_d(s2, c0 + 1.0 / 11.0, c0 + 1.0 / 9.0), p67 = fma_d(s2, c0 + 1.0 / 15.0, c0 + 1.0 / 13.0);
+  const D p89 = fma_d(s2, c0 + 1.0 / 19.0, c0 + 1.0 / 17.0);
+  const D p03 = fma_d(s4, p23, p01), p47 = fma_d(s4, p67, p45);
+  const D p = fma_d(s8, fma_d(s8, p89, p47), p03);
   const D lnm = 2.0 * sv * p;
   return fma_d(e, c0 + ln2_hi, fma_d(e, c0 + ln2_lo, lnm));
 }
@@ -565,20 +563,16 @@ KOKKOS_FORCEINLINE_FUNCTION D exp_t(D z) {
   constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52: round to nearest even
   const D kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
   const D r = (z - kf * ln2_hi) - kf * ln2_lo;
-  D q = c0 + 1.0 / 6227020800.0;  // 1/13!
-  q = fma_d(q, r, c0 + 1.0 / 479001600.0);
-  q = fma_d(q, r, c0 + 1.0 / 39916800.0);
-  q = fma_d(q, r, c0 + 1.0 / 3628800.0);
-  q = fma_d(q, r, c0 + 1.0 / 362880.0);
-  q = fma_d(q, r, c0 + 1.0 / 40320.0);
-  q = fma_d(q, r, c0 + 1.0 / 5040.0);
-  q = fma_d(q, r, c0 + 1.0 / 720.0);
-  q = fma_d(q, r, c0 + 1.0 / 120.0);
-  q = fma_d(q, r, c0 + 1.0 / 24.0);
-  q = fma_d(q, r, c0 + 1.0 / 6.0);
-  q = fma_d(q, r, c0 + 0.5);
-  q = fma_d(q, r, c0 + 1.0);
-  q = fma_d(q, r, c0 + 1.0);
+  // q = sum_{i<=13} r^i / i!, by Estrin's scheme.
+  const D r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const D q01 = fma_d(r, c0 + 1.0, c0 + 1.0), q23 = fma_d(r, c0 + 1.0 / 6.0, c0 + 0.5);
+  const D q45 = fma_d(r, c0 + 1.0 / 120.0, c0 + 1.0 / 24.0), q67 = fma_d(r, c0 + 1.0 / 5040.0, c0 + 1.0 / 720.0);
+  const D q89 = fma_d(r, c0 + 1.0 / 362880.0, c0 + 1.0 / 40320.0);
+  const D q1011 = fma_d(r, c0 + 1.0 / 39916800.0, c0 + 1.0 / 3628800.0);
+  const D q1213 = fma_d(r, c0 + 1.0 / 6227020800.0, c0 + 1.0 / 479001600.0);
+  const D q03 = fma_d(r2, q23, q01), q47 = fma_d(r2, q67, q45), q811 = fma_d(r2, q1011, q89);
+  const D q07 = fma_d(r4, q47, q03), q813 = fma_d(r4, q1213, q811);
+  const D q = fma_d(r8, q813, q07);
   // 2^k: the bits of k + 1023 + 2^52 hold k + 1023 in their low part.
   const U kb = bits_as<U>(D(kf + (two52 + 1023.0))) & 0x7ffULL;
   return q * bits_as<D>(U(kb << 52));
