@@ -57,7 +57,7 @@ struct Controller {
   /// `accepted` (err <= 1) selects the accepted or rejected rule; the state changes
   /// only in lanes where `update` is set.
   template <class V, class M>
-  KOKKOS_FUNCTION V factor(const V& err, const M& accepted, const M& update,
+  KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const M& accepted, const M& update,
                            ControllerState<V>& st) const {
     using simd::select;
     const V beta = select(accepted, V(beta1), V(beta_reject));

@@ -594,16 +594,41 @@ KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow2(double x1, double y1, double x2,
 
 #ifdef ODEFLOW_PACK_VECTOR_EXT
 /// Runs a function of generic double vectors on a pack of T (converted to double and back).
+/// Lanes of double per vector register of the target.
+#if defined(__AVX512F__)
+inline constexpr int register_doubles = 8;
+#elif defined(__AVX__)
+inline constexpr int register_doubles = 4;
+#else
+inline constexpr int register_doubles = 2;
+#endif
 template <class T, int W, class Fn, class... P>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> on_double_vectors(Fn fn, const P&... x) {
-  typedef double D __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
-  typedef unsigned long long U __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
   Pack<T, W> r;
-  if constexpr (std::is_same_v<T, double>) {
-    r.v = fn.template operator()<D, U>(x.v...);
+  if constexpr (std::is_same_v<T, double> || W <= register_doubles || W % register_doubles != 0) {
+    typedef double D __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
+    typedef unsigned long long U __attribute__((vector_size(W * sizeof(double)), aligned(alignof(double))));
+    if constexpr (std::is_same_v<T, double>) {
+      r.v = fn.template operator()<D, U>(x.v...);
+    } else {
+      r.v = __builtin_convertvector(fn.template operator()<D, U>(__builtin_convertvector(x.v, D)...),
+                                    decltype(r.v));
+    }
   } else {
-    r.v = __builtin_convertvector(fn.template operator()<D, U>(__builtin_convertvector(x.v, D)...),
-                                  decltype(r.v));
+    // float packs: one register of doubles at a time (wider vectors lower selects to scalar code).
+    constexpr int C = register_doubles;
+    typedef double D __attribute__((vector_size(C * sizeof(double)), aligned(alignof(double))));
+    typedef unsigned long long U __attribute__((vector_size(C * sizeof(double)), aligned(alignof(double))));
+    typedef T TC __attribute__((vector_size(C * sizeof(T)), aligned(alignof(T))));
+    auto part = [](const auto& v, int c) {
+      TC t;
+      __builtin_memcpy(&t, reinterpret_cast<const char*>(&v) + c * sizeof(TC), sizeof(TC));
+      return __builtin_convertvector(t, D);
+    };
+    for (int c = 0; c < W / C; ++c) {
+      const TC rc = __builtin_convertvector(fn.template operator()<D, U>(part(x.v, c)...), TC);
+      __builtin_memcpy(reinterpret_cast<char*>(&r.v) + c * sizeof(TC), &rc, sizeof(TC));
+    }
   }
   return r;
 }
@@ -620,7 +645,7 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>
 #ifdef ODEFLOW_PACK_VECTOR_EXT
   // Whole-vector evaluation (a lane loop around the scalar function vectorises only for some W).
   return detail::on_double_vectors<T, W>(
-      []<class D, class U>(const D& a, const D& b) { return detail::exp_t<D, U>(b * detail::log_t<D, U>(a)); }, x, y);
+      []<class D, class U>(const D& a, const D& b) __attribute__((always_inline)) { return detail::exp_t<D, U>(b * detail::log_t<D, U>(a)); }, x, y);
 #else
   Pack<T, W> r;
   ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = T(detail::exp_log_pow(double(x.v[l]), double(y.v[l])));
@@ -637,7 +662,7 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow2(const Pack<T, W>& x1, const Pack<T, 
                                             const Pack<T, W>& y2) {
 #ifdef ODEFLOW_PACK_VECTOR_EXT
   return detail::on_double_vectors<T, W>(
-      []<class D, class U>(const D& a1, const D& b1, const D& a2, const D& b2) {
+      []<class D, class U>(const D& a1, const D& b1, const D& a2, const D& b2) __attribute__((always_inline)) {
         return detail::exp_t<D, U>(detail::fma_d(b2, detail::log_t<D, U>(a2), b1 * detail::log_t<D, U>(a1)));
       },
       x1, y1, x2, y2);

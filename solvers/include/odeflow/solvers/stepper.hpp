@@ -107,7 +107,7 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
 /// estimate (DOP853) the two estimates combine as in Hairer's dop853.f:
 /// err = |h| E5 / sqrt(n (E5 + 0.01 E3)), E = sum of squared scaled components.
 template <class Tab, class T, class V, class Y, class WS>
-KOKKOS_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
+KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
                            mask_t<V>& finite) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
