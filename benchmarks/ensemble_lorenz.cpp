@@ -305,8 +305,10 @@ void sweep(int threads, int lo, int hi, const OneThread& one_thread, double peak
                     n * steps / r4.seconds, n * steps / r4.cpu_seconds, r4.cpu_seconds, o4.seconds / r4.seconds,
                     o4.cpu_seconds / r4.cpu_seconds, r4.max_err);
     } else {
-      std::snprintf(tail, sizeof tail, ",\"method\":\"rk4\",\"traj_steps_per_s\":%.6g,\"max_rel_err\":%.3g}",
-                    n * steps / r4.seconds, r4.max_err);
+      std::snprintf(tail, sizeof tail,
+                    ",\"method\":\"rk4\",\"traj_steps_per_s\":%.6g,\"traj_steps_per_cpu_s\":%.6g,\"cpu_seconds\":%.6g,"
+                    "\"max_rel_err\":%.3g}",
+                    n * steps / r4.seconds, n * steps / r4.cpu_seconds, r4.cpu_seconds, r4.max_err);
     }
     emit(head("fixed_1000", "odeflow", prec, threads, n, r4.seconds) + tail);
     if (r4_one > 0) {
