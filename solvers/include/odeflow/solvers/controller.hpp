@@ -69,14 +69,21 @@ struct Controller {
   /// `accepted` (err <= 1) selects the accepted or rejected rule; the state changes
   /// only in lanes where `update` is set.
   template <class V, class M>
-  KOKKOS_FUNCTION V factor(const V& err, const M& accepted, const M& update,
+  KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const M& accepted, const M& update,
                            ControllerState<V>& st) const {
     using simd::select;
     const V beta = select(accepted, V(beta1), V(beta_reject));
     // err == 0 gives +inf here, clamped to fac_max below.
-    V f = safety * simd::pow(err, -beta);
-    if (beta2 != T(0)) f = f * select(accepted, simd::pow(st.err_prev, V(-beta2)), V(1));
-    if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
+    V f;
+    if (beta2 != T(0) && beta3 == T(0)) {
+      // PI: one exponential, exp(-beta ln err - beta2 ln err_prev); the err_prev term is
+      // exp(0) = 1 after a rejection.
+      f = safety * simd::pow2(err, V(-beta), st.err_prev, select(accepted, V(-beta2), V(T(0))));
+    } else {
+      f = safety * simd::pow(err, -beta);
+      if (beta2 != T(0)) f = f * select(accepted, simd::pow(st.err_prev, V(-beta2)), V(1));
+      if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
+    }
     const T lo_acc = fac_min_accept > fac_min ? fac_min_accept : fac_min;
     f = simd::min(select(accepted, V(fac_max), V(1)), simd::max(select(accepted, V(lo_acc), V(fac_min)), f));
     const M hold = accepted & (err >= V(hold_above));

@@ -370,7 +370,8 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     const M bad = active & !ok;
     const V fac = opt.controller.factor(select(ok, err, V(T(1))), acc, M(acc | rej), cs);
     // Accepted lanes.
-    detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
+    if (save_at.size() > 0)
+      detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
     detail::select_vec(acc, ynew, y, n);
     t = select(acc, t_new, t);
     st.t = t;

@@ -14,9 +14,28 @@
 #include <string>
 #include <type_traits>
 
+// omp simd privatises the per-lane views into arrays that block vectorisation of the
+// inlined field; ivdep only states that lanes are independent.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__) && !defined(__HIPCC__)
+#define ODEFLOW_LANE_LOOP _Pragma("GCC ivdep")
+#else
+#define ODEFLOW_LANE_LOOP ODEFLOW_SIMD_LOOP
+#endif
+#ifndef ODEFLOW_SIMD_REGISTER_BYTES
+/// Bytes of one host vector register of the target (AVX-512: 64, AVX/AVX2: 32, else 16).
+#if defined(__AVX512F__)
+#define ODEFLOW_SIMD_REGISTER_BYTES 64
+#elif defined(__AVX__)
+#define ODEFLOW_SIMD_REGISTER_BYTES 32
+#else
+#define ODEFLOW_SIMD_REGISTER_BYTES 16
+#endif
+#endif
 #ifndef ODEFLOW_SIMD_BYTES
-/// Bytes of one host SIMD pack (64: one AVX-512 register, two AVX2 registers).
-#define ODEFLOW_SIMD_BYTES 64
+/// Bytes of one host SIMD pack: one vector register. Wider packs (several registers per
+/// pack, for more independent work per thread) measured slower: GCC lowers the per-lane
+/// selects of vectors wider than a register to scalar code (docs/benchmarks.md).
+#define ODEFLOW_SIMD_BYTES ODEFLOW_SIMD_REGISTER_BYTES
 #endif
 
 namespace odeflow {
@@ -57,11 +76,20 @@ struct LaneField {
     P* yb = const_cast<P*>(&y[0]);
     P* db = &dy[0];
     const std::ptrdiff_t ys = stride_of(y), ds = stride_of(dy);
-    ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) {
-      const LaneView<P> yl{yb, ys, l};
-      LaneView<P> dl{db, ds, l};
-      fields[l](t.v[l], yl, dl);
-    }
+    // In chunks of one vector register: GCC vectorises a W-lane loop only partly
+    // when W spans several registers.
+    constexpr int R = ODEFLOW_SIMD_REGISTER_BYTES / sizeof(typename P::value_type) > 0
+                          ? ODEFLOW_SIMD_REGISTER_BYTES / sizeof(typename P::value_type)
+                          : 1;
+    constexpr int C = W % R == 0 ? R : W;
+    static_for<W / C>([&](auto chunk) ODEFLOW_INLINE_LAMBDA {
+      constexpr int l0 = decltype(chunk)::value * C;
+      ODEFLOW_LANE_LOOP for (int l = 0; l < C; ++l) {
+        const LaneView<P> yl{yb, ys, l0 + l};
+        LaneView<P> dl{db, ds, l0 + l};
+        fields[l0 + l](t.v[l0 + l], yl, dl);
+      }
+    });
   }
 };
 

@@ -78,7 +78,7 @@ inline constexpr int slot_tmp_v = num_stored_stages_v<Tab> + 1;
 /// `f(t, y, dydt)`: the vector field; `y` and the workspace vectors index
 /// components with `[k]`, k < ws.dim().
 template <class Tab, class F, class TT, class Y, class WS>
-KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
+KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
   detail::static_for<s - 1>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
@@ -108,7 +108,7 @@ KOKKOS_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
 /// estimate (DOP853) the two estimates combine as in Hairer's dop853.f:
 /// err = |h| E5 / sqrt(n (E5 + 0.01 E3)), E = sum of squared scaled components.
 template <class Tab, class T, class V, class Y, class WS>
-KOKKOS_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
+KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
                            mask_t<V>& finite) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();

@@ -18,7 +18,7 @@ namespace odeflow::detail {
 /// Calls fn(std::integral_constant<int, I>{}) for I = 0 .. N-1, unrolled.
 template <int N, class Fn>
 KOKKOS_FORCEINLINE_FUNCTION constexpr void static_for(Fn&& fn) {
-  [&]<int... I>(std::integer_sequence<int, I...>) {
+  [&]<int... I>(std::integer_sequence<int, I...>) ODEFLOW_INLINE_LAMBDA {
     (fn(std::integral_constant<int, I>{}), ...);
   }(std::make_integer_sequence<int, N>{});
 }
