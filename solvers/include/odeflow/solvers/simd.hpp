@@ -326,10 +326,12 @@ ODEFLOW_SIMD_UNARY(round, Kokkos::round)
 ODEFLOW_SIMD_UNARY(ceil, Kokkos::ceil)
 #undef ODEFLOW_SIMD_UNARY
 
+/// |x| of a scalar.
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto abs(T x) -> std::enable_if_t<!is_pack_v<T>, T> {
   return Kokkos::fabs(x);
 }
+/// Lane-wise |x|.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> abs(const Pack<T, W>& x) {
   Pack<T, W> r;
@@ -347,10 +349,12 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> abs(const Pack<T, W>& x) {
   return r;
 }
 
+/// Square root of a scalar (Kokkos::sqrt).
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto sqrt(T x) -> std::enable_if_t<!is_pack_v<T>, T> {
   return Kokkos::sqrt(x);
 }
+/// Lane-wise square root, rounded as the scalar sqrt.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> sqrt(const Pack<T, W>& x) {
   Pack<T, W> r;
@@ -497,6 +501,7 @@ KOKKOS_FORCEINLINE_FUNCTION void fma_chunk(const char* a, const char* b, const c
 }  // namespace detail
 #endif
 
+/// Lane-wise a * b + c, fused where the scalar fma is (the same rounding per lane).
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fma(const Pack<T, W>& a, const Pack<T, W>& b, const Pack<T, W>& c) {
   Pack<T, W> r;
@@ -673,6 +678,7 @@ template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto pow(T x, T y) -> std::enable_if_t<!is_pack_v<T>, T> {
   return T(detail::exp_log_pow(double(x), double(y)));
 }
+/// Lane-wise x^y, bitwise the scalar pow of each lane.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>& y) {
 #ifdef ODEFLOW_PACK_VECTOR_EXT
@@ -690,6 +696,7 @@ template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto pow2(T x1, T y1, T x2, T y2) -> std::enable_if_t<!is_pack_v<T>, T> {
   return T(detail::exp_log_pow2(double(x1), double(y1), double(x2), double(y2)));
 }
+/// Lane-wise x1^y1 x2^y2, bitwise the scalar pow2 of each lane.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow2(const Pack<T, W>& x1, const Pack<T, W>& y1, const Pack<T, W>& x2,
                                             const Pack<T, W>& y2) {
@@ -707,6 +714,7 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow2(const Pack<T, W>& x1, const Pack<T, 
 #endif
 }
 
+/// Whether the scalar x is finite (not NaN or infinite).
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto isfinite(T x) -> std::enable_if_t<!is_pack_v<T>, bool> {
   return Kokkos::isfinite(x);

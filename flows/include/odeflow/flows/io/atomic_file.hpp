@@ -13,6 +13,7 @@ namespace odeflow {
 /// Thrown when an output file cannot be written; what() reads "FILE: PROBLEM: OS MESSAGE".
 class IoError : public std::runtime_error {
  public:
+  /// An error writing `file`; `problem` says what failed (and the system's message).
   IoError(std::string file, const std::string& problem)
       : std::runtime_error(file + ": " + problem), m_file(std::move(file)) {}
   /// The destination the write was for.
@@ -35,6 +36,7 @@ class IoError : public std::runtime_error {
 /// Throws IoError naming the destination and the operating system's message.
 class AtomicOutputFile {
  public:
+  /// Creates the temporary file beside `destination`; throws IoError when it cannot.
   explicit AtomicOutputFile(std::filesystem::path destination);
   AtomicOutputFile(const AtomicOutputFile&) = delete;
   AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;

@@ -15,18 +15,25 @@
 namespace odeflow {
 
 /// Element types of the .npy files odeflow reads and writes ('<f4', '<f8').
-enum class NpyDtype { f32, f64 };
+enum class NpyDtype {
+  f32,  ///< little-endian IEEE float32 ('<f4')
+  f64   ///< little-endian IEEE float64 ('<f8')
+};
 
 /// An array of a .npy file: dtype, shape (C order, rank 1 or 2) and its little-endian bytes.
 struct NpyArray {
+  /// Element type.
   NpyDtype dtype = NpyDtype::f64;
+  /// Shape in C order: (n) or (n, m).
   std::vector<std::int64_t> shape;
+  /// The data, numel() x element size bytes, little-endian.
   std::vector<std::uint8_t> bytes;
 
   /// Number of elements (product of the shape).
   std::int64_t numel() const;
-  /// Rows: shape[0]. Columns: shape[1] for rank 2, 1 for rank 1.
+  /// Rows: shape[0].
   std::int64_t rows() const { return shape.empty() ? 0 : shape[0]; }
+  /// Columns: shape[1] for rank 2, 1 for rank 1.
   std::int64_t cols() const { return shape.size() == 2 ? shape[1] : 1; }
 
   /// The elements in C order, converted to T (float or double; float64 -> float rounds).

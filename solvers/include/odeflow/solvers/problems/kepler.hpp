@@ -13,6 +13,7 @@ namespace odeflow {
 /// kepler_initial_state(e) the orbit has eccentricity e and period 2 pi, so the exact
 /// state at t = 2 pi k is the initial state.
 struct Kepler {
+  /// dy = f(t, y) for y = (q1, q2, p1, p2); the time is unused.
   template <class T, class Y, class DY>
   KOKKOS_FUNCTION void operator()(T, const Y& y, DY& dy) const {
     const auto r2 = y[0] * y[0] + y[1] * y[1];

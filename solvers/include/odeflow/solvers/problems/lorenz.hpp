@@ -9,9 +9,10 @@ namespace odeflow {
 /// the sense of integrate(): `f(t, u, du)`, device-callable, any state type indexable by [].
 template <class T>
 struct Lorenz63 {
-  T sigma = T(10);
-  T rho = T(28);
-  T beta = T(8) / T(3);
+  T sigma = T(10);       ///< Prandtl number
+  T rho = T(28);         ///< Rayleigh number (the parameter the study varies)
+  T beta = T(8) / T(3);  ///< geometric factor
+  /// du = f(t, u) for the state u = (x, y, z); the time is unused.
   template <class TT, class Y, class DY>
   KOKKOS_FUNCTION void operator()(TT, const Y& u, DY& du) const {
     du[0] = sigma * (u[1] - u[0]);
@@ -25,10 +26,12 @@ struct Lorenz63 {
 /// A problem in the sense of solve_ensemble(): `study(i)` is trajectory i's field.
 template <class T>
 struct LorenzParameterStudy {
-  long n = 1;
-  T rho0 = T(0);
-  T rho1 = T(21);
+  long n = 1;       ///< number of trajectories
+  T rho0 = T(0);    ///< rho of trajectory 0
+  T rho1 = T(21);   ///< rho of trajectory n - 1
+  /// rho_i of trajectory i.
   KOKKOS_FUNCTION T rho(long i) const { return rho0 + (rho1 - rho0) * T(i) / T(n > 1 ? n - 1 : 1); }
+  /// Trajectory i's field.
   KOKKOS_FUNCTION Lorenz63<T> operator()(long i) const { return Lorenz63<T>{T(10), rho(i), T(8) / T(3)}; }
 };
 
