@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::printf("distance from trap centre at t = %.2f (bins of 0.25):", T);
   for (int b = 0; b < 8; ++b) std::printf(" %d", hh(b));
   std::printf("\n");
-  const bool ok = failed == 0 && max_err < 1e-7 && max_drift < 1e-8;
+  const bool ok = failed == 0 && max_err < 1e-9 && max_drift < 1e-9;
   std::printf("%s\n", ok ? "physics checks passed" : "physics checks FAILED");
   return ok ? 0 : 1;
 }

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   }
   Kokkos::deep_copy(t, ht);
   Kokkos::deep_copy(x, hx);
-  odeflow::MlpField<double>(mlp)(Kokkos::DefaultExecutionSpace(), t, x, v);
+  const odeflow::MlpField<double> field(mlp);
+  field(Kokkos::DefaultExecutionSpace(), t, x, v);
   auto hv = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
   std::ofstream out(argv[2], std::ios::binary);
   out.write(reinterpret_cast<const char*>(hv.data()), sizeof(double) * n * d);

@@ -17,8 +17,8 @@ module odeflow
 
   !> Statistics of one trajectory (odeflow_trajectory_stats).
   type, bind(c), public :: odeflow_trajectory_stats
-    integer(c_int32_t) :: status = 0, nfe = 0, accepted = 0, rejected = 0
-    real(c_double) :: t = 0, dt_last = 0
+    integer(c_int32_t) :: status, nfe, accepted, rejected
+    real(c_double) :: t, dt_last
   end type
 
   public :: odeflow_initialize, odeflow_finalize, odeflow_is_initialized, odeflow_abi_version

@@ -2,6 +2,7 @@
 #include "capi_detail.hpp"
 
 #include <odeflow/flows/format_error.hpp>
+#include <odeflow/solvers/default_options.hpp>
 #include <odeflow/solvers/methods.hpp>
 #include <odeflow/solvers/status.hpp>
 #include <odeflow/solvers/validation.hpp>
