@@ -96,6 +96,7 @@ program ensemble_fortran
 
   call check(odeflow_solver_destroy(solver), "odeflow_solver_destroy")
   call check(odeflow_finalize(), "odeflow_finalize")
+  deallocate(rho, y, yc, st, stc, z, sz)  ! main-program arrays are saved, not freed at the end
   print '(a)', "Fortran checks passed"
 
 contains
