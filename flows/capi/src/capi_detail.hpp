@@ -4,7 +4,12 @@
 #include <odeflow/odeflow.h>
 #include <odeflow/solvers/solve_options.hpp>
 
+#include <odeflow/solvers/statistics.hpp>
+
 #include <atomic>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -37,6 +42,26 @@ inline void require(const void* p, const char* name) {
 }
 /// Throws NOT_INITIALIZED unless Kokkos is initialised (and not finalized).
 void require_initialized();
+
+/// n in [0, INT_MAX] (the ensembles index trajectories with int) and n * dim representable.
+inline int checked_count(int64_t n, int64_t dim) {
+  if (n < 0 || n > INT_MAX)
+    throw Error(ODEFLOW_ERROR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " + std::to_string(INT_MAX) + "]");
+  if (dim <= 0 || dim > INT_MAX / 64)
+    throw Error(ODEFLOW_ERROR_INVALID_ARGUMENT, "dim = " + std::to_string(dim) + " must be positive");
+  if (n > 0 && dim > static_cast<int64_t>(PTRDIFF_MAX / 8) / n)
+    throw Error(ODEFLOW_ERROR_INVALID_ARGUMENT, "n * dim = " + std::to_string(n) + " * " + std::to_string(dim) + " is too large");
+  return static_cast<int>(n);
+}
+
+inline void store(const odeflow::Statistics<double>& s, odeflow_trajectory_stats& o) {
+  o.status = static_cast<int32_t>(s.status);
+  o.nfe = s.nfe;
+  o.accepted = s.accepted;
+  o.rejected = s.rejected;
+  o.t = s.t;
+  o.dt_last = s.dt_last;
+}
 
 /// Handles that own Kokkos memory, alive now (odeflow_finalize refuses while > 0).
 extern std::atomic<long> live_kokkos_handles;
