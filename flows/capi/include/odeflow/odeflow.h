@@ -1,0 +1,173 @@
+/* odeflow's C API: opaque handles, status codes with thread-local messages, ensemble solves and MLP models. C99. */
+#ifndef ODEFLOW_ODEFLOW_H
+#define ODEFLOW_ODEFLOW_H
+
+#include <stdint.h>
+
+/*
+ * Conventions (docs/c_api.md):
+ * - Every function that can fail returns an odeflow_status; ODEFLOW_SUCCESS is 0. On
+ *   failure, odeflow_last_error_message() (per thread) names the function, the argument
+ *   and its value. Outputs are left untouched on failure unless stated otherwise.
+ * - Objects are opaque handles made by *_create / *_load and released by *_destroy
+ *   (NULL is accepted and ignored by *_destroy).
+ * - Arrays are host memory, row-major: an (n, d) array is n rows of d contiguous values
+ *   (in Fortran: a d x n array, one column per trajectory).
+ * - The ABI is stable within an ODEFLOW_C_ABI_VERSION: functions are only ever added,
+ *   structs declared here never change their layout, enumerators keep their values.
+ */
+
+#if defined(_WIN32) && defined(ODEFLOW_C_BUILDING)
+#define ODEFLOW_C_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define ODEFLOW_C_API __declspec(dllimport)
+#elif defined(__GNUC__)
+#define ODEFLOW_C_API __attribute__((visibility("default")))
+#else
+#define ODEFLOW_C_API
+#endif
+
+#define ODEFLOW_VERSION_MAJOR 0
+#define ODEFLOW_VERSION_MINOR 1
+#define ODEFLOW_VERSION_PATCH 0
+/** The shared library's ABI version (its SONAME is libodeflow_c.so.<this>). */
+#define ODEFLOW_C_ABI_VERSION 1
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Result of a call. Values are fixed for the life of the ABI. */
+typedef enum odeflow_status {
+  ODEFLOW_SUCCESS = 0,
+  ODEFLOW_ERROR_INVALID_ARGUMENT = 1, /**< a value, name or size the call cannot use */
+  ODEFLOW_ERROR_NULL_POINTER = 2,     /**< a required pointer or handle is NULL */
+  ODEFLOW_ERROR_NOT_INITIALIZED = 3,  /**< odeflow_initialize() has not been called (or Kokkos is finalized) */
+  ODEFLOW_ERROR_STATE = 4,            /**< the call is not valid now (e.g. finalize with live handles) */
+  ODEFLOW_ERROR_IO = 5,               /**< a file cannot be read or written */
+  ODEFLOW_ERROR_FORMAT = 6,           /**< a file's content is malformed */
+  ODEFLOW_ERROR_OUT_OF_MEMORY = 7,
+  ODEFLOW_ERROR_INTERNAL = 8          /**< a bug in odeflow: please report the message */
+} odeflow_status;
+
+/** How one trajectory's integration ended (odeflow::Status): not an error of the call. */
+enum {
+  ODEFLOW_TRAJECTORY_SUCCESS = 0,
+  ODEFLOW_TRAJECTORY_MAX_STEPS_REACHED = 1,
+  ODEFLOW_TRAJECTORY_DT_UNDERFLOW = 2,
+  ODEFLOW_TRAJECTORY_NON_FINITE = 3,
+  ODEFLOW_TRAJECTORY_INVALID_ARGUMENT = 4
+};
+
+/** Statistics of one trajectory. Layout frozen: 4 int32 then 2 doubles (32 bytes). */
+typedef struct odeflow_trajectory_stats {
+  int32_t status;   /**< ODEFLOW_TRAJECTORY_* */
+  int32_t nfe;      /**< right-hand-side evaluations */
+  int32_t accepted; /**< accepted steps */
+  int32_t rejected; /**< rejected step attempts */
+  double t;         /**< time of the returned state (t1 on success) */
+  double dt_last;   /**< the step the solver would take next (signed) */
+} odeflow_trajectory_stats;
+
+/* ---- library ---------------------------------------------------------------------- */
+
+/** The library's version (may differ from the ODEFLOW_VERSION_* this program was compiled with). */
+ODEFLOW_C_API void odeflow_version(int32_t* major, int32_t* minor, int32_t* patch);
+/** "major.minor.patch". Static storage. */
+ODEFLOW_C_API const char* odeflow_version_string(void);
+/** The ABI version of the loaded library (compare with ODEFLOW_C_ABI_VERSION). */
+ODEFLOW_C_API int32_t odeflow_abi_version(void);
+/** The enumerator's name ("ODEFLOW_ERROR_NULL_POINTER"); "unknown" for other values. Static storage. */
+ODEFLOW_C_API const char* odeflow_status_name(odeflow_status s);
+/** A trajectory status' name ("success", "max_steps_reached", ...); "unknown" otherwise. */
+ODEFLOW_C_API const char* odeflow_trajectory_status_name(int32_t status);
+/** The message of the last failed call on this thread ("" if none yet). Valid until the
+ *  next failing call on this thread; successful calls do not clear it (as errno). */
+ODEFLOW_C_API const char* odeflow_last_error_message(void);
+
+/** Initialises Kokkos with num_threads host threads (0: Kokkos' default, e.g. OMP_NUM_THREADS).
+ *  If the program already initialised Kokkos itself, odeflow uses it and never finalizes it.
+ *  Calls nest: each successful odeflow_initialize needs one odeflow_finalize. */
+ODEFLOW_C_API odeflow_status odeflow_initialize(int32_t num_threads);
+/** Undoes one odeflow_initialize; the last one finalizes Kokkos if odeflow initialised it.
+ *  ODEFLOW_ERROR_STATE if not initialised or if model handles are still alive. */
+ODEFLOW_C_API odeflow_status odeflow_finalize(void);
+/** 1 while Kokkos is initialised (by odeflow or by the program), else 0. */
+ODEFLOW_C_API int32_t odeflow_is_initialized(void);
+/** Kokkos' execution space name ("OpenMP", "Cuda", ...) and its concurrency. */
+ODEFLOW_C_API odeflow_status odeflow_execution_space(const char** name, int32_t* concurrency);
+
+/* ---- solvers: a method and its options ------------------------------------------- */
+
+/** A method with its options. Defaults: odeflow::default_options (rtol 1e-6, atol 1e-9,
+ *  Hairer's controller for the method, adaptive when the method has an error estimate). */
+typedef struct odeflow_solver odeflow_solver;
+
+/** A solver for the method called `method` ("dopri5", "tsit5", "rk4", ...; see
+ *  odeflow_method_count / odeflow_method_name). */
+ODEFLOW_C_API odeflow_status odeflow_solver_create(const char* method, odeflow_solver** out);
+ODEFLOW_C_API odeflow_status odeflow_solver_destroy(odeflow_solver* solver);
+/** rtol, atol >= 0 and finite (rtol + atol > 0 is checked when an adaptive solve runs). */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_tolerances(odeflow_solver* solver, double rtol, double atol);
+/** dt > 0: fixed step of that size (any method); dt = 0: adaptive (embedded methods only). */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_fixed_step(odeflow_solver* solver, double dt);
+/** Initial step magnitude of adaptive solves (0: Hairer's estimate). */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_initial_step(odeflow_solver* solver, double dt0);
+/** Smallest and largest step magnitudes (0: no bound). */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_step_bounds(odeflow_solver* solver, double dt_min, double dt_max);
+/** Attempted steps per trajectory before ODEFLOW_TRAJECTORY_MAX_STEPS_REACHED (> 0). */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_max_steps(odeflow_solver* solver, int32_t max_steps);
+/** 1: odeflow_solve_callback calls the field from the calling thread only (for fields that
+ *  are not thread-safe); 0 (default): from all host threads concurrently. Same results. */
+ODEFLOW_C_API odeflow_status odeflow_solver_set_serial_callbacks(odeflow_solver* solver, int32_t serial);
+/** The method's name (static storage). */
+ODEFLOW_C_API odeflow_status odeflow_solver_method(const odeflow_solver* solver, const char** name);
+
+/** Number of built-in methods, and the name of method i (0 <= i < count; static storage). */
+ODEFLOW_C_API int32_t odeflow_method_count(void);
+ODEFLOW_C_API odeflow_status odeflow_method_name(int32_t i, const char** name);
+
+/* ---- ensembles ---------------------------------------------------------------------- */
+
+/** Lorenz-63 parameter study: trajectory i solves
+ *    x' = sigma (y - x),  y' = x (rho[i] - z) - y,  z' = x y - beta z
+ *  from t0 to t1 with the device-side PerTrajectory ensemble (one kernel, all trajectories).
+ *  - rho: (n); y: (n, 3) initial states on entry, final states on return;
+ *  - stats: (n) or NULL. Trajectory failures are statuses in stats, not errors. */
+ODEFLOW_C_API odeflow_status odeflow_solve_lorenz63(const odeflow_solver* solver, int64_t n, double sigma,
+                                                   const double* rho, double beta, double t0, double t1,
+                                                   double* y, odeflow_trajectory_stats* stats);
+
+/** A field given by the caller: dydt = f_i(t, y) for trajectory i, y and dydt of `dim` values.
+ *  Called from several host threads at once unless odeflow_solver_set_serial_callbacks(s, 1).
+ *  To stop trajectory i, write a NaN into dydt (its status becomes non_finite). */
+typedef void (*odeflow_field_fn)(int64_t i, double t, const double* y, double* dydt, void* user);
+
+/** Solves n trajectories of y_i' = f(i, t, y_i) from t0 to t1 on the host, one trajectory
+ *  per host thread at a time; results are bitwise independent of n and the thread count.
+ *  y: (n, dim) in/out; stats: (n) or NULL; user is passed to every call of f. */
+ODEFLOW_C_API odeflow_status odeflow_solve_callback(const odeflow_solver* solver, int64_t n, int32_t dim,
+                                                   odeflow_field_fn f, void* user, double t0, double t1,
+                                                   double* y, odeflow_trajectory_stats* stats);
+
+/* ---- models ------------------------------------------------------------------------- */
+
+/** A time-conditioned MLP velocity field u(t, x) loaded from a safetensors checkpoint
+ *  (odeflow's or PyTorch's nn.Sequential state_dict with odeflow-mlp metadata, docs/flows.md),
+ *  held in double precision in Kokkos' default memory space. Calls on one handle are
+ *  serialised; use one handle per thread for parallel callers. */
+typedef struct odeflow_model odeflow_model;
+
+ODEFLOW_C_API odeflow_status odeflow_model_load(const char* path, odeflow_model** out);
+ODEFLOW_C_API odeflow_status odeflow_model_destroy(odeflow_model* model);
+/** d, the state dimension. */
+ODEFLOW_C_API odeflow_status odeflow_model_dim(const odeflow_model* model, int32_t* dim);
+/** v(i, :) = u(t[i], x(i, :)) for i < n: t (n), x and v (n, d). */
+ODEFLOW_C_API odeflow_status odeflow_model_velocity(odeflow_model* model, int64_t n, const double* t,
+                                                   const double* x, double* v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ODEFLOW_ODEFLOW_H */
