@@ -69,6 +69,8 @@ void validate_solve(const T* y0, int n, T t0, T t1, const SolveOptions<T>& opt,
     nonneg("atol", opt.norm.atol);
     if (opt.norm.rtol + opt.norm.atol <= T(0))
       throw InvalidArgument("rtol = 0 and atol = 0: at least one tolerance must be positive");
+    if (opt.norm.components < 0)
+      throw InvalidArgument("norm.components = " + std::to_string(opt.norm.components) + " must be >= 0");
   }
   const T dir = t1 >= t0 ? T(1) : T(-1);
   for (std::size_t j = 0; j < t_save.size(); ++j) {
