@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     Kokkos::fence();
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
-  for (const char* method : {"midpoint", "dopri5"}) {
+  auto bench_method = [&](auto tab, const char* method) {
     odeflow::FlowSolverOptions<float> so;
     so.method = method;
     if (std::string(method) == "midpoint") so.dt = 0.05f;
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
       odeflow::SampleOptions<float> o;
       o.solver = so;
       odeflow::SampleResult<float, Mem> res;
-      r.seconds = timed([&] { res = odeflow::sample(Exec(), f, x0, x1, o); });
+      r.seconds = timed([&] { res = odeflow::sample(Exec(), tab, f, x0, x1, o); });
       summarise(res.stats, r);
       auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), x1);
       r.out.assign(h.data(), h.data() + 2 * n);
@@ -157,14 +157,16 @@ int main(int argc, char** argv) {
       odeflow::LikelihoodOptions<float> o;
       o.solver = so;
       odeflow::LikelihoodResult<float, Mem> res;
-      r.seconds = timed([&] { res = odeflow::log_likelihood(Exec(), f, odeflow::StandardNormal<float>{2}, grid, o); });
+      r.seconds = timed([&] { res = odeflow::log_likelihood(Exec(), tab, f, odeflow::StandardNormal<float>{2}, grid, o); });
       summarise(res.stats, r);
       r.rows_per_eval = 3;  // primal row and d = 2 tangent rows
       auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), res.log_p);
       r.out.assign(h.data(), h.data() + m);
       runs[std::string("loglik_") + method] = r;
     }
-  }
+  };
+  bench_method(odeflow::ExplicitMidpoint<float>{}, "midpoint");
+  bench_method(odeflow::DormandPrince54<float>{}, "dopri5");
   for (const auto& [name, r] : runs) {
     const long cnt = name.rfind("sample", 0) == 0 ? n : m;
     line(common(name, "odeflow", threads, cnt, r.seconds) + num("nfe_per_sample", r.nfe_mean) +
@@ -200,9 +202,7 @@ int main(int argc, char** argv) {
       return q == std::string::npos ? 0.0 : std::atof(out.c_str() + q + std::strlen(k) + 4);
     };
     const double ts = get("seconds"), tn = get("nfe_per_sample");
-    const std::string file = name.rfind("sample", 0) == 0 ? "torch_" + name + ".f32"
-                                                          : "torch_" + name + ".f32";
-    const std::vector<float> theirs = read_f32(dir / file);
+    const std::vector<float> theirs = read_f32(dir / ("torch_" + name + ".f32"));
     double diff = 0;
     if (theirs.size() == r.out.size())
       for (std::size_t i = 0; i < theirs.size(); ++i)
