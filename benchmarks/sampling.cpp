@@ -5,7 +5,9 @@
 //
 // Cases (issue 6): sample n = 50,000 points (--quick: 2,000) and the exact log-likelihood of a
 // G x G grid on [-4, 4]^2 (G = 200: 40,000 points; --quick: 40), with the explicit midpoint rule
-// at dt = 0.05 and with dopri5 at atol = rtol = 1e-5. One JSON object per line: seconds,
+// at dt = 0.05 and with dopri5 at atol = rtol = 1e-5. The torch rows say which peer ran ("peer":
+// torchdiffeq when importable, else the script's built-in torchdiffeq-like integrator).
+// One JSON object per line: seconds,
 // nfe_per_sample (mean), effective GFLOP/s of the matrix products, and against torch:
 // ratio_vs_torch (torch seconds / odeflow seconds) and max_abs_diff of the results.
 #include <odeflow/flows/log_likelihood.hpp>
@@ -210,7 +212,8 @@ int main(int argc, char** argv) {
     else
       diff = -1;
     const long cnt = name.rfind("sample", 0) == 0 ? n : m;
-    line(common(name, "torch", threads, cnt, ts) + num("nfe_per_sample", tn) +
+    const std::string peer = out.find("\"peer\": \"torchdiffeq\"") != std::string::npos ? "torchdiffeq" : "builtin";
+    line(common(name, "torch", threads, cnt, ts) + ", \"peer\": \"" + peer + "\"" + num("nfe_per_sample", tn) +
          num("gflops", flops_per_row * r.rows_per_eval * tn * static_cast<double>(cnt) / ts * 1e-9));
     line(common(name, "odeflow", threads, cnt, r.seconds) + num("ratio_vs_torch", ts / r.seconds) +
          num("nfe_ratio_vs_torch", r.nfe_mean / tn) + num("max_abs_diff", diff));

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer of benchmarks/sampling.cpp: sampling and exact likelihood of the same model, same inputs, same threads.
 
-torchdiffeq is not packaged in Debian and the development root has no network access to
-PyPI, so this script carries a minimal torchdiffeq-like integrator (written here, same
-semantics as torchdiffeq's fixed-grid 'midpoint' and adaptive 'dopri5'):
+With torchdiffeq importable (it is on PyPI, not in Debian: `pip download torchdiffeq --no-deps`
+and put it on PYTHONPATH), the peer is torchdiffeq.odeint with method 'midpoint'
+(options step_size) and 'dopri5' (rtol, atol). Without it, this script falls back to a minimal
+torchdiffeq-like integrator written here (same semantics; the JSON says which ran):
   - midpoint: per step k1 = f(t, y), k2 = f(t + h/2, y + h/2 k1), y += h k2 (2 evaluations);
   - dopri5: Dormand-Prince 5(4), FSAL, one step for the whole batch (RMS norm over all
     elements of the state, error / (atol + rtol max(|y0|, |y1|))), Hairer's initial step,
@@ -121,16 +122,35 @@ def main():
     x0 = torch.from_numpy(np.fromfile(os.path.join(a.dir, "x0.f32"), dtype="<f4").reshape(-1, 2).copy())
     grid = torch.from_numpy(np.fromfile(os.path.join(a.dir, "grid.f32"), dtype="<f4").reshape(-1, 2).copy())
     log2pi = math.log(2 * math.pi)
+    try:
+        from torchdiffeq import odeint
+        peer = "torchdiffeq"
+    except ImportError:
+        odeint = None
+        peer = "builtin"
+
+    def solver(method):
+        if odeint is not None:
+            def run(f, y, t0, t1):
+                ts = torch.tensor([t0, t1], dtype=y.dtype)
+                if method == "midpoint":
+                    return odeint(f, y, ts, method="midpoint", options={"step_size": a.dt})[-1]
+                return odeint(f, y, ts, method="dopri5", rtol=a.tol, atol=a.tol)[-1]
+            return run
+        if method == "midpoint":
+            return lambda f, y, t0, t1: midpoint(f, y, t0, t1, a.dt)
+        return lambda f, y, t0, t1: dopri5(f, y, t0, t1, a.tol, a.tol)
+
     for method in ("midpoint", "dopri5"):
-        run = (lambda f, y, t0, t1: midpoint(f, y, t0, t1, a.dt)) if method == "midpoint" else \
-            (lambda f, y, t0, t1: dopri5(f, y, t0, t1, a.tol, a.tol))
+        run = solver(method)
         f = Counter(velocity)
         t = time.perf_counter()
         with torch.no_grad():
             x1 = run(f, x0, 0.0, 1.0)
         s = time.perf_counter() - t
         x1.numpy().astype("<f4").tofile(os.path.join(a.dir, f"torch_sample_{method}.f32"))
-        print(json.dumps({"case": f"sample_{method}", "seconds": s, "nfe_per_sample": f.n, "n": x0.shape[0]}), flush=True)
+        print(json.dumps({"case": f"sample_{method}", "seconds": s, "nfe_per_sample": f.n, "n": x0.shape[0],
+                          "peer": peer}), flush=True)
         g = Counter(augmented)
         z = torch.cat([grid, torch.zeros(grid.shape[0], 1)], 1)
         t = time.perf_counter()
@@ -139,7 +159,8 @@ def main():
         s = time.perf_counter() - t
         logp = -0.5 * (z0[:, :2] ** 2).sum(1) - log2pi + z0[:, 2]
         logp.numpy().astype("<f4").tofile(os.path.join(a.dir, f"torch_loglik_{method}.f32"))
-        print(json.dumps({"case": f"loglik_{method}", "seconds": s, "nfe_per_sample": g.n, "n": grid.shape[0]}), flush=True)
+        print(json.dumps({"case": f"loglik_{method}", "seconds": s, "nfe_per_sample": g.n, "n": grid.shape[0],
+                          "peer": peer}), flush=True)
 
 
 if __name__ == "__main__":
