@@ -27,6 +27,13 @@ struct ErrorNorm {
   T atol = T(1e-9);
   /// Which norm (see ErrorNormKind).
   ErrorNormKind kind = ErrorNormKind::rms;
+  /// Number of leading state components the norm measures; 0: all. The components after
+  /// them are integrated but never influence step sizes (a likelihood solve's log-density
+  /// when it is excluded from error control, and its fixed Hutchinson probes).
+  int components = 0;
+
+  /// The number of components measured in a state of dimension n.
+  KOKKOS_FUNCTION int measured(int n) const { return components > 0 && components < n ? components : n; }
 
   /// Per-component scaled error: components `y_old`, `y_new`, `f_old`, step `h`, error `err`.
   template <class V>

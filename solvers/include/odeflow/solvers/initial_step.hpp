@@ -10,11 +10,13 @@
 namespace odeflow {
 
 namespace detail {
-/// Sums of squared scaled components sum_k (y_k/sc_k)^2 and sum_k (f0_k/sc_k)^2, sc_k = atol + rtol |y_k|.
+/// Sums of squared scaled components sum_k (y_k/sc_k)^2 and sum_k (f0_k/sc_k)^2, sc_k = atol + rtol |y_k|,
+/// over the norm's measured components.
 template <class T, class V, class Y, class F0>
 KOKKOS_FUNCTION void hinit_sums(const ErrorNorm<T>& norm, const Y& y, const F0& f0, int n, V& s0, V& s1) {
   s0 = V(T(0));
   s1 = V(T(0));
+  n = norm.measured(n);
   for (int k = 0; k < n; ++k) {
     const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
     s0 += (y[k] / sc) * (y[k] / sc);
@@ -32,6 +34,7 @@ KOKKOS_FUNCTION V hinit_h0(const V& d0, const V& d1, const V& span) {
 template <class T, class V, class Y, class F0, class F1>
 KOKKOS_FUNCTION V hinit_diff(const ErrorNorm<T>& norm, const Y& y, const F0& f0, const F1& f1, int n) {
   V s(T(0));
+  n = norm.measured(n);
   for (int k = 0; k < n; ++k) {
     const V sc = norm.atol + norm.rtol * simd::abs(V(y[k]));
     const V dk = (f1[k] - f0[k]) / sc;
@@ -68,13 +71,14 @@ KOKKOS_FUNCTION V initial_step(const F& f, const V& t0, T t1, const Y& y, WS& ws
   auto&& f1 = ws.vec(slot_ynew_v<Tab>);
   const V span = simd::abs(V(t1) - t0);
   const V dir = simd::select(M(V(t1) >= t0), V(T(1)), V(T(-1)));
+  const int nm = norm.measured(n);
   V s0, s1;
   detail::hinit_sums(norm, y, f0, n, s0, s1);
-  const V d1 = simd::sqrt(s1 / T(n));
-  const V h0 = detail::hinit_h0<T>(simd::sqrt(s0 / T(n)), d1, span);
+  const V d1 = simd::sqrt(s1 / T(nm));
+  const V h0 = detail::hinit_h0<T>(simd::sqrt(s0 / T(nm)), d1, span);
   for (int k = 0; k < n; ++k) y1[k] = y[k] + dir * h0 * f0[k];
   f(t0 + dir * h0, y1, f1);
-  const V d2 = simd::sqrt(detail::hinit_diff<T, V>(norm, y, f0, f1, n) / T(n)) / h0;
+  const V d2 = simd::sqrt(detail::hinit_diff<T, V>(norm, y, f0, f1, n) / T(nm)) / h0;
   return detail::hinit_final<T>(d1, d2, h0, span, Tab::order);
 }
 

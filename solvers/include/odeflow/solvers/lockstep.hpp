@@ -280,12 +280,13 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
               g0, g1);
         }
         const bool shared = mode.shared_step;
-        const T gd = T(m) * T(d);
+        const T gd = T(m) * T(norm.measured(d));
+        const T dm = T(norm.measured(d));
         Kokkos::parallel_for(
             "odeflow::solve_batch[Lockstep]::hinit2", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
             KOKKOS_LAMBDA(int a) {
-              const T d0 = shared ? Kokkos::sqrt(g0 / gd) : Kokkos::sqrt(s01(2 * a) / T(d));
-              const T d1 = shared ? Kokkos::sqrt(g1 / gd) : Kokkos::sqrt(s01(2 * a + 1) / T(d));
+              const T d0 = shared ? Kokkos::sqrt(g0 / gd) : Kokkos::sqrt(s01(2 * a) / dm);
+              const T d1 = shared ? Kokkos::sqrt(g1 / gd) : Kokkos::sqrt(s01(2 * a + 1) / dm);
               const T h0 = detail::hinit_h0<T>(d0, d1, span);
               st(a).h_mag = h0;
               st(a).err = d1;
@@ -310,7 +311,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             KOKKOS_LAMBDA(int a) {
               State& z = st(a);
               const T h0 = z.h_mag;
-              const T d2 = (shared ? Kokkos::sqrt(g2 / gd) : Kokkos::sqrt(s01(2 * a) / T(d))) / h0;
+              const T d2 = (shared ? Kokkos::sqrt(g2 / gd) : Kokkos::sqrt(s01(2 * a) / dm)) / h0;
               z.h_mag = simd::min(detail::hinit_final<T>(z.err, d2, h0, span, order), dt_max);
               if (z.active) z.nfe += 1;
             });

@@ -111,11 +111,13 @@ template <class Tab, class T, class V, class Y, class WS>
 KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
                            mask_t<V>& finite) {
   constexpr int s = Tab::num_stages;
-  const int n = ws.dim();
+  const int n_all = ws.dim();
+  const int n = norm.measured(n_all);
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   auto&& f0 = ws.vec(0);
   V acc(T(0)), acc2(T(0));
   mask_t<V> ok(true);
+  for (int k = n; k < n_all; ++k) ok = ok & simd::isfinite(V(ynew[k]));
   for (int k = 0; k < n; ++k) {
     ok = ok & simd::isfinite(V(ynew[k]));
     V e(T(0));

@@ -96,6 +96,8 @@ void validate_solve(const T* y0, int n, T t0, T t1, const SolveOptions<T>& opt,
     in_range("controller.hold_above", c.hold_above, c.hold_above >= T(0), ">= 0");
     in_range("controller.err_floor", c.err_floor, c.err_floor >= T(0), ">= 0");
     in_range("controller.err_init", c.err_init, c.err_init > T(0), "> 0");
+    if (opt.norm.components < 0)
+      throw InvalidArgument("norm.components = " + std::to_string(opt.norm.components) + " must be >= 0");
   }
   const T dir = t1 >= t0 ? T(1) : T(-1);
   for (std::size_t j = 0; j < t_save.size(); ++j) {
