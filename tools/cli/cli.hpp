@@ -94,5 +94,8 @@ void add_info(CLI::App& app, const Global& g);
 void add_train(CLI::App& app, const Global& g);
 void add_ensemble(CLI::App& app, const Global& g);
 void add_bench(CLI::App& app, const Global& g);
+void add_sample(CLI::App& app, const Global& g);
+void add_likelihood(CLI::App& app, const Global& g);
+void add_demo(CLI::App& app, const Global& g);
 
 }  // namespace odeflow::cli

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-progress", g.progress, "No progress bars");
   add_info(app, g);
   add_train(app, g);
+  add_sample(app, g);
+  add_likelihood(app, g);
+  add_demo(app, g);
   add_bench(app, g);
   add_ensemble(app, g);
 
