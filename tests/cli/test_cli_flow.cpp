@@ -120,4 +120,27 @@ TEST(CliFlow, BadInputsGetOneClearLine) {
   }
 }
 
+
+// Work-precision of sampling: on the analytic mixture flow and on the PyTorch model the error
+// against the DOP853 reference falls with the tolerance, and the evaluations grow.
+TEST(CliFlow, BenchOnFlowsErrorsFallWithTheTolerance) {
+  for (const std::string problem : {"gmm-flow", "model --model '" + kModel + "'"}) {
+    const fs::path out = scratch() / "wpf.json";
+    const CliRun r = odeflow_cli("bench --problem " + problem + " --samples 40 --methods dopri5,tsit5 --rtols 1e-3,1e-7 "
+                                 "--fixed-methods rk4 --steps 20,80 --min-seconds 0 -o '" + out.string() + "'");
+    ASSERT_EQ(r.code, 0) << problem << "\n" << r.err;
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::vector<double> err;
+    std::size_t pos = 0;
+    while ((pos = text.find("\"error\": ", pos)) != std::string::npos) {
+      pos += 9;
+      err.push_back(std::strtod(text.c_str() + pos, nullptr));
+    }
+    ASSERT_EQ(err.size(), 6u) << text;
+    for (int m = 0; m < 3; ++m) EXPECT_LT(err[2 * m + 1], err[2 * m] / 10) << problem << " row pair " << m;
+    EXPECT_LT(err[1], 1e-5) << problem;  // dopri5 at 1e-7
+  }
+}
+
 }  // namespace

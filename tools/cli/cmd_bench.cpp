@@ -1,7 +1,9 @@
 // odeflow bench: work-precision of chosen methods on a problem. For each method and tolerance (or
 // step): the error against a reference solved with DOP853 at rtol = atol = 1e-13, function
 // evaluations and time. A table on stdout; CSV or JSON with -o; pictures with --plot.
-#include "cli.hpp"
+#include "flow_common.hpp"
+
+#include <odeflow/flows/gaussian_mixture_field.hpp>
 
 #include <odeflow/solvers/default_options.hpp>
 #include <odeflow/solvers/methods.hpp>
@@ -27,7 +29,8 @@ struct BenchArgs {
   std::vector<double> rtols{1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10};
   std::vector<int> steps{100, 200, 400, 800, 1600, 3200};
   double min_seconds = 0.02;
-  std::filesystem::path out, plot_dir;
+  long samples = 2000;
+  std::filesystem::path out, plot_dir, model;
 };
 
 struct Row {
@@ -112,6 +115,78 @@ void run_problem(const Problem<F, N>& p, const BenchArgs& a, std::vector<Row>& r
   bar.finish();
 }
 
+// Work-precision of sampling a flow (float64): n source points integrated from t = 0 to 1 in
+// lockstep batches; the error is the largest |x1 - x1_ref| over samples and components against
+// DOP853 at rtol = atol = 1e-13; nfe is the mean per sample; seconds per whole batch.
+template <class Field>
+void run_flow(const Field& f, const BenchArgs& a, std::vector<Row>& rows, const Global& g) {
+  using Exec = Kokkos::DefaultExecutionSpace;
+  using RowsView = Kokkos::View<double**, Kokkos::LayoutRight>;
+  const int d = f.dim();
+  const long n = a.samples;
+  RowsView x0("odeflow::bench::x0", n, d), ref("odeflow::bench::ref", n, d), x1("odeflow::bench::x1", n, d);
+  sample_source(Exec(), StandardNormal<double>{d}, 0, x0);
+  auto solve = [&](FlowSolverOptions<double> so, const RowsView& out) {
+    SampleOptions<double> o;
+    o.solver = so;
+    return sample(Exec(), f, x0, out, o);
+  };
+  FlowSolverOptions<double> ro;
+  ro.method = "dop853";
+  ro.rtol = ro.atol = 1e-13;
+  ro.max_steps = 10000000;
+  const auto rr = solve(ro, ref);
+  StatusCounter rc;
+  auto hrs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, rr.stats);
+  for (long i = 0; i < n; ++i) rc.add(static_cast<int>(hrs(i).status), hrs(i).nfe);
+  if (rc.count[0] != n) throw Error("reference solve (DOP853, 1e-13) did not succeed for every sample: " + rc.json());
+  auto href = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, ref);
+  const auto adaptive = split(a.methods), fixed = split(a.fixed_methods);
+  Progress bar("bench", static_cast<long>(adaptive.size() * a.rtols.size() + fixed.size() * a.steps.size()),
+               g.progress && !g.quiet);
+  long done = 0;
+  auto measure = [&](const std::string& name, const FlowSolverOptions<double>& so, const char* knob, double value) {
+    Stopwatch w;
+    SampleResult<double, Exec::memory_space> r;
+    int reps = 0;
+    do {
+      r = solve(so, x1);
+      ++reps;
+    } while (w.seconds() < a.min_seconds && reps < 1000);
+    const double secs = w.seconds() / reps;
+    auto hx = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, x1);
+    auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.stats);
+    double err = 0, nfe = 0, acc = 0, rej = 0;
+    int worst = 0;
+    for (long i = 0; i < n; ++i) {
+      for (int k = 0; k < d; ++k) err = std::max(err, std::abs(hx(i, k) - href(i, k)));
+      nfe += hs(i).nfe;
+      acc += hs(i).accepted;
+      rej += hs(i).rejected;
+      worst = std::max(worst, static_cast<int>(hs(i).status));
+    }
+    rows.push_back({name, knob, value, err, static_cast<int>(std::lround(nfe / n)), static_cast<int>(std::lround(acc / n)),
+                    static_cast<int>(std::lround(rej / n)), status_name(Status(worst)), secs});
+    bar.update(++done, name);
+  };
+  for (const auto& name : adaptive)
+    for (double tol : a.rtols) {
+      SolverArgs sa;
+      sa.method = name;
+      sa.rtol = sa.atol = tol;
+      sa.max_steps = 10000000;
+      measure(name, to_flow_options<double>(sa), "rtol", tol);
+    }
+  for (const auto& name : fixed)
+    for (int st : a.steps) {
+      SolverArgs sa;
+      sa.method = name;
+      sa.steps = st;
+      measure(name, to_flow_options<double>(sa), "steps", st);
+    }
+  bar.finish();
+}
+
 void write_rows(const std::filesystem::path& path, const std::string& problem, const std::vector<Row>& rows) {
   const std::string e = path.extension().string();
   std::string s;
@@ -146,8 +221,13 @@ void write_rows(const std::filesystem::path& path, const std::string& problem, c
 void add_bench(CLI::App& app, const Global& g) {
   auto* c = app.add_subcommand("bench", "Work-precision: error against NFE and time, per method and tolerance or step");
   static BenchArgs a;
-  c->add_option("--problem", a.problem, "kepler (e = 0.5, two periods) or lorenz (rho 28, t in [0, 2])")
+  c->add_option("--problem", a.problem,
+                 "kepler (e = 0.5, two periods), lorenz (rho 28, t in [0, 2]), gmm-flow (the analytic flow from "
+                 "N(0, I) to a 2-D Gaussian mixture) or model (with --model)")
       ->capture_default_str();
+  c->add_option("--model", a.model, "Flow model (.safetensors) for --problem model, sampled in float64");
+  c->add_option("--samples", a.samples, "Samples of a flow problem (gmm-flow, model)")->capture_default_str()
+      ->check(CLI::PositiveNumber);
   c->add_option("--methods", a.methods, "Adaptive methods, comma-separated")->capture_default_str();
   c->add_option("--fixed-methods", a.fixed_methods, "Methods run with fixed steps, comma-separated");
   c->add_option("--rtols", a.rtols, "Tolerances (rtol = atol)")->delimiter(',')->capture_default_str();
@@ -167,8 +247,14 @@ void add_bench(CLI::App& app, const Global& g) {
       run_problem(Problem<Kepler, 4>{Kepler{}, kepler_initial_state(0.5), 4 * std::numbers::pi}, a, rows, g);
     } else if (a.problem == "lorenz") {
       run_problem(Problem<Lorenz63<double>, 3>{Lorenz63<double>{}, {1.0, 0.0, 0.0}, 2.0}, a, rows, g);
+    } else if (a.problem == "gmm-flow") {
+      run_flow(GaussianMixtureField<double>({0.3, 0.7}, {-2, 0, 2, 1}, {0.5, 0.5, 0.8, 0.4}, 2), a, rows, g);
+    } else if (a.problem == "model") {
+      if (a.model.empty()) throw Error("--problem model needs --model FILE.safetensors");
+      const Mlp<double> m = load_model<double>(a.model);
+      run_flow(MlpField<double>(m), a, rows, g);
     } else {
-      throw Error("--problem '" + a.problem + "' is not one of kepler, lorenz");
+      throw Error("--problem '" + a.problem + "' is not one of kepler, lorenz, gmm-flow, model");
     }
     std::printf("%-10s %-6s %9s %12s %9s %8s %10s  %s\n", "method", "knob", "value", "error", "nfe", "rejected",
                 "seconds", "status");
