@@ -19,7 +19,7 @@ namespace odeflow {
 /// in nats, x a row indexed with [k], k < d. Sources that can be sampled also have
 /// `s.draw(rng, index, out)` writing one point (used by `sample_source`).
 ///
-/// Plug in another density with `SourceLogDensity{d, f}` (f a device-callable
+/// Plug in another density with `SourceLogDensity<T, F>{d, f}` (f a device-callable
 /// `T f(const Row& x)`), or any trivially copyable type with these two members.
 template <class S>
 concept SourceDistribution = requires(const S& s) {
@@ -120,9 +120,6 @@ struct SourceLogDensity {
     return f(x);
   }
 };
-
-template <class T, class F>
-SourceLogDensity(int, F) -> SourceLogDensity<T, F>;
 
 /// Draws x0(i, :) from `source` for every row i, keyed by (seed, index_offset + i) on
 /// stream `source_stream`: a sample's point depends on its index only, never on the batch.
