@@ -58,9 +58,11 @@ int main(int argc, char** argv) {
       const double t0 = MPI_Wtime();
       timespec c0{}, c1{};
       clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+      // snippet-begin: distributed-solve
       const auto res = odeflow::mpi::solve_ensemble_distributed<Tab>(
           MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), odeflow::PerTrajectory<3>{}, Study{n},
           [](long, int k) { return k == 0 ? 1.0 : 0.0; }, n, 3, 0.0, 1.0, o);
+      // snippet-end: distributed-solve
       clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
       const double cpu = double(c1.tv_sec - c0.tv_sec) + 1e-9 * double(c1.tv_nsec - c0.tv_nsec);
       double smax = 0, smin = 0, csum = 0;
