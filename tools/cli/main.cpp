@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; every syntax error (CLI11's own codes) is 2.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const ExitCode& e) {
     return e.code;
   } catch (const std::exception& e) {
