@@ -3,7 +3,8 @@
 //
 // Usage: flow_likelihood [N]   (default 2000 points)
 // Exits non-zero unless the exact log-likelihood matches the closed form within 1e-6 (double,
-// rtol 1e-10) and each Hutchinson mean lies within 4 standard errors of the exact value.
+// rtol 1e-10) and the Hutchinson estimates are unbiased: the sum of their errors over all points
+// lies within 4 of its standard errors (combined from each point's standard error over probes).
 #include <odeflow/flows/gaussian_mixture_field.hpp>
 #include <odeflow/flows/log_likelihood.hpp>
 #include <odeflow/flows/source_distribution.hpp>
@@ -50,20 +51,26 @@ int main(int argc, char** argv) {
   auto hse = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, h.log_p_stderr);
   auto hc = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, closed);
   auto hst = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, e.stats);
-  double max_exact_err = 0, nfe = 0;
+  double max_exact_err = 0, nfe = 0, sum_err = 0, sum_var = 0;
   int outside = 0;
   for (int i = 0; i < n; ++i) {
     max_exact_err = std::max(max_exact_err, std::abs(he(i) - hc(i)));
     if (std::abs(hh(i) - he(i)) > 4 * hse(i)) ++outside;
+    sum_err += hh(i) - he(i);
+    sum_var += hse(i) * hse(i);
     nfe += hst(i).nfe;
   }
+  const double z = sum_err / std::sqrt(sum_var);
   std::printf("odeflow exact vs Hutchinson log-likelihood, %d points, 2-D Gaussian mixture flow\n", n);
   std::printf("exact (dopri5, rtol 1e-10): max |log p - closed form| = %.3g, %.0f evaluations per point\n",
               max_exact_err, nfe / n);
-  std::printf("Hutchinson (16 Gaussian probes): %d of %d points outside 4 standard errors of exact\n", outside, n);
+  std::printf("Hutchinson (16 Gaussian probes): mean error %.2e nats, z = %.2f over all points; %d of %d points "
+              "outside 4 of their own standard errors\n",
+              sum_err / n, z, outside, n);
   std::printf("point 0: closed form %.8f, exact %.8f, Hutchinson %.8f +- %.8f\n", hc(0), he(0), hh(0), hse(0));
-  // The standard error comes from 16 probes, so |mean - exact| / stderr follows Student's t with
-  // 15 degrees of freedom: P(|t| > 4) = 0.0012, about 2.4 of 2000 points by chance.
-  const bool ok = max_exact_err < 1e-6 && outside <= std::max(5, n / 200);
+  // Per point, 16 probes give a noisy standard error of a skewed estimator (a quadratic form of
+  // Gaussians), so single points leave 4 standard errors more often than a normal law says; the
+  // sum over points is close to normal, and unbiasedness puts it within 4 of its standard errors.
+  const bool ok = max_exact_err < 1e-6 && std::abs(z) < 4;
   return ok ? 0 : 1;
 }
