@@ -9,6 +9,7 @@
 // Usage: ensemble_lorenz [--quick] [--log2n-max K] [--log2n-min K]
 #include <odeflow/solvers/lockstep.hpp>
 #include <odeflow/solvers/per_trajectory.hpp>
+#include <odeflow/solvers/problems/lorenz.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
 #include <odeflow/solvers/tableaus/tsitouras54.hpp>
@@ -37,23 +38,9 @@ double cpu_now() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+// The study: odeflow::LorenzParameterStudy (solvers/problems/lorenz.hpp), rho in [rho0, rho1].
 template <class T>
-struct Lorenz {
-  T rho;
-  template <class TT, class Y, class DY>
-  KOKKOS_FUNCTION void operator()(TT, const Y& u, DY& du) const {
-    du[0] = T(10) * (u[1] - u[0]);
-    du[1] = u[0] * (rho - u[2]) - u[1];
-    du[2] = u[0] * u[1] - T(8) / T(3) * u[2];
-  }
-};
-template <class T>
-struct Study {
-  int n;
-  T rho0, rho1;
-  KOKKOS_FUNCTION T rho(int i) const { return rho0 + (rho1 - rho0) * T(i) / T(n > 1 ? n - 1 : 1); }
-  KOKKOS_FUNCTION Lorenz<T> operator()(int i) const { return Lorenz<T>{rho(i)}; }
-};
+using Study = odeflow::LorenzParameterStudy<T>;
 constexpr int lorenz_flops = 9;  // per right-hand-side evaluation
 
 // Lorenz as a batched field (Lockstep): one row per sample, its rho from its sample index.
@@ -267,8 +254,8 @@ void sweep(int threads, int lo, int hi, const OneThread& one_thread, double peak
   const int steps = 1000;
   for (int lg = lo; lg <= hi; lg += 3) {
     const long n = 1L << lg;
-    const Study<T> st{int(n), T(0), T(21)};
-    const Study<double> std_{int(n), 0.0, 21.0};
+    const Study<T> st{long(n), T(0), T(21)};
+    const Study<double> std_{long(n), 0.0, 21.0};
     const auto idx = sample_indices(n);
     const auto ref = reference(std_, idx, 1.0);
 

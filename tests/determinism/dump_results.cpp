@@ -2,6 +2,7 @@
 // the same binary run with OMP_NUM_THREADS=1 and =2 must write identical files.
 // Usage: dump_results OUTFILE EXPECTED_THREADS
 #include <odeflow/solvers/per_trajectory.hpp>
+#include <odeflow/solvers/problems/lorenz.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
 
@@ -12,22 +13,6 @@
 #include <fstream>
 
 namespace {
-template <class T>
-struct Lorenz {
-  T rho;
-  template <class TT, class Y, class DY>
-  KOKKOS_FUNCTION void operator()(TT, const Y& u, DY& du) const {
-    du[0] = T(10) * (u[1] - u[0]);
-    du[1] = u[0] * (rho - u[2]) - u[1];
-    du[2] = u[0] * u[1] - T(8) / T(3) * u[2];
-  }
-};
-template <class T>
-struct Study {
-  int n;
-  T rho_max;
-  KOKKOS_FUNCTION Lorenz<T> operator()(int i) const { return Lorenz<T>{rho_max * T(i) / T(n - 1)}; }
-};
 
 template <class Tab>
 void run(std::ofstream& out, int n, typename Tab::value_type t1, odeflow::SolveOptions<typename Tab::value_type> o,
@@ -37,7 +22,7 @@ void run(std::ofstream& out, int n, typename Tab::value_type t1, odeflow::SolveO
   Kokkos::View<odeflow::Statistics<T>*> st("st", n);
   Kokkos::deep_copy(Kokkos::subview(y, Kokkos::ALL, 0), T(1));
   odeflow::solve_ensemble<Tab>(Kokkos::DefaultExecutionSpace{}, odeflow::PerTrajectory<3>{},
-                               Study<T>{n, rho_max}, y, T(0), t1, o, st);
+                               odeflow::LorenzParameterStudy<T>{n, T(0), rho_max}, y, T(0), t1, o, st);
   auto hy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y);
   auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, st);
   out.write(reinterpret_cast<const char*>(hy.data()), sizeof(T) * hy.size());

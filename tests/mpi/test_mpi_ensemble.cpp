@@ -3,6 +3,7 @@
 // whole ensemble bitwise (computed on rank 0 in the same run). Exit status 0 on every rank iff so.
 // Usage: mpiexec -n P test_mpi_ensemble WORKDIR
 #include <odeflow/mpi/ensemble.hpp>
+#include <odeflow/solvers/problems/lorenz.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
 #include <odeflow/solvers/tableaus/tsitouras54.hpp>
@@ -29,21 +30,7 @@ int failures = 0;
   } while (0)
 
 template <class T>
-struct Lorenz {
-  T rho;
-  template <class TT, class Y, class DY>
-  KOKKOS_FUNCTION void operator()(TT, const Y& u, DY& du) const {
-    du[0] = T(10) * (u[1] - u[0]);
-    du[1] = u[0] * (rho - u[2]) - u[1];
-    du[2] = u[0] * u[1] - T(8) / T(3) * u[2];
-  }
-};
-template <class T>
-struct Study {
-  long n;
-  T rho_max;
-  KOKKOS_FUNCTION Lorenz<T> operator()(int i) const { return Lorenz<T>{rho_max * T(i) / T(n - 1)}; }
-};
+using Study = odeflow::LorenzParameterStudy<T>;  // rho_i = rho1 i / (n - 1)
 /// A run-time-dimension field: y_k' = -(1 + k + i / n) y_k (workspace path, PerTrajectory<0>).
 struct Decay {
   double rate;
@@ -155,11 +142,11 @@ int main(int argc, char** argv) {
     auto init3 = [](long, int k) { return k == 0 ? 1.0 : 0.0; };
     auto o = odeflow::default_options<odeflow::DormandPrince54<double>>();
     o.norm.rtol = o.norm.atol = 1e-8;
-    check_case<odeflow::DormandPrince54<double>, 3>("dopri5 Lorenz", Study<double>{20011, 21.0}, init3, 20011, 3, 1.0,
+    check_case<odeflow::DormandPrince54<double>, 3>("dopri5 Lorenz", Study<double>{20011, 0.0, 21.0}, init3, 20011, 3, 1.0,
                                                     o, dir + tag + "_lorenz");
     auto ot = odeflow::default_options<odeflow::Tsitouras54<float>>();
     ot.norm.rtol = ot.norm.atol = 1e-5f;
-    check_case<odeflow::Tsitouras54<float>, 3>("tsit5 float Lorenz (chaotic)", Study<float>{4099, 30.0f},
+    check_case<odeflow::Tsitouras54<float>, 3>("tsit5 float Lorenz (chaotic)", Study<float>{4099, 0.0f, 30.0f},
                                                [](long, int k) { return k == 0 ? 1.0f : 0.0f; }, 4099, 3, 10.0f, ot,
                                                dir + tag + "_lorenz_f");
     auto of = odeflow::default_options<odeflow::RungeKutta4<double>>();
