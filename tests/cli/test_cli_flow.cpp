@@ -124,7 +124,7 @@ TEST(CliFlow, BadInputsGetOneClearLine) {
 // Work-precision of sampling: on the analytic mixture flow and on the PyTorch model the error
 // against the DOP853 reference falls with the tolerance, and the evaluations grow.
 TEST(CliFlow, BenchOnFlowsErrorsFallWithTheTolerance) {
-  for (const std::string problem : {"gmm-flow", "model --model '" + kModel + "'"}) {
+  for (const std::string& problem : std::vector<std::string>{"gmm-flow", "model --model '" + kModel + "'"}) {
     const fs::path out = scratch() / "wpf.json";
     const CliRun r = odeflow_cli("bench --problem " + problem + " --samples 40 --methods dopri5,tsit5 --rtols 1e-3,1e-7 "
                                  "--fixed-methods rk4 --steps 20,80 --min-seconds 0 -o '" + out.string() + "'");
