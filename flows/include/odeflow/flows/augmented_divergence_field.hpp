@@ -30,11 +30,21 @@ namespace odeflow {
 template <class F>
 class AugmentedDivergenceField {
  public:
+  /// The scalar of the wrapped field (float or double).
   using value_type = typename F::value_type;
+  /// The wrapped field's execution space: every call runs its kernels there.
   using execution_space = typename F::execution_space;
+  /// Where the views passed in and the grown workspace live (execution_space's memory).
   using memory_space = typename execution_space::memory_space;
+  /// Short for value_type.
   using T = value_type;
 
+  /// Wraps a copy of `f` (dimension d = f.dim()) with estimator `est`.
+  ///
+  /// Throws InvalidArgument (naming the setting and its value) when `est.kind` is neither
+  /// exact nor hutchinson, and for Hutchinson when `est.probes` < 1, `est.probe` is not a
+  /// ProbeKind, K (d + 1) would exceed 2^20 (probes > 2^20 / (d + 1)), or F has no `jvp`.
+  /// A field with neither `divergence` nor `jvp` does not compile (static_assert).
   AugmentedDivergenceField(const F& f, const DivergenceEstimator& est) : m_f(f), m_est(est), m_d(f.dim()) {
     if (m_est.kind == DivergenceEstimator::Kind::hutchinson) {
       if (m_est.probes < 1)
@@ -63,12 +73,19 @@ class AugmentedDivergenceField {
   int num_log_density() const { return m_est.log_density_components(); }
   /// P: 0 (exact) or K d.
   int num_probe_components() const { return hutchinson() ? m_est.probes * m_d : 0; }
+  /// True when the estimator is Hutchinson's (est.kind == DivergenceEstimator::Kind::hutchinson).
   bool hutchinson() const { return m_est.kind == DivergenceEstimator::Kind::hutchinson; }
+  /// The estimator given to the constructor.
   const DivergenceEstimator& estimator() const { return m_est; }
+  /// The wrapped field (this object's copy of it).
   const F& field() const { return m_f; }
 
   /// Writes the probes of rows [0, n) into columns d + L .. of `xa` (n, D): probe p of row i
   /// from sample index index_offset + i. No-op for exact divergence.
+  ///
+  /// xa(i, d + K + p d + k) = probe_component<T>(CounterRng{seed, probe_stream}, probe,
+  /// index_offset + i, d, p, k) for p < K, k < d, with seed, probe and K = probes from the
+  /// estimator; columns [0, d + K) are left as they are. One kernel enqueued on `space`.
   template <class XA>
   void fill_probes(const execution_space& space, const XA& xa, std::uint64_t index_offset) const {
     if (!hutchinson()) return;
@@ -85,6 +102,16 @@ class AugmentedDivergenceField {
   }
 
   /// dxa(i, :) = (u, D_1..D_L, 0) at (t(i), xa(i, :)); t (m), xa and dxa (m, D).
+  ///
+  /// - Exact, field with `divergence`: one `f.divergence(space, t, x, u, div)` call over the m
+  ///   rows, D_1 = div u.
+  /// - Exact, field with `jvp` only: one `jvp` call over m d rows with the unit tangents e_k,
+  ///   D_1 = sum_k (J e_k)_k = trace J.
+  /// - Hutchinson: one `jvp` call over m K rows with the sample's probes as tangents,
+  ///   D_k = eps_k^T (J eps_k); the probe columns of dxa are set to 0.
+  ///
+  /// Grows the workspace to the rows needed (m; m d or m K on the jvp paths); m = 0 does
+  /// nothing. Kernels and field calls are enqueued on `space`.
   template <class VT, class VX, class VDX>
   void operator()(const execution_space& space, const VT& t, const VX& xa, const VDX& dxa) const {
     const int m = static_cast<int>(xa.extent(0));

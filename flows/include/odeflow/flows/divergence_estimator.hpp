@@ -28,19 +28,32 @@ enum class ProbeKind : int {
 ///   unbiased estimate of the exact integral, not of each step). Costs 2 K forward passes
 ///   per evaluation for an MLP (K primal rows and K tangent rows), so it pays when d is large.
 struct DivergenceEstimator {
+  /// Which divergence: the exact trace of the Jacobian, or Hutchinson's estimate of it.
   enum class Kind : int { exact = 0, hutchinson = 1 };
+  /// exact (default) or hutchinson.
   Kind kind = Kind::exact;
+  /// K, Hutchinson probes per sample (>= 1, checked when a solve starts); ignored for exact.
   int probes = 1;
+  /// The probes' distribution (Hutchinson only).
   ProbeKind probe = ProbeKind::rademacher;
+  /// Key of the probes' CounterRng (with probe_stream); Hutchinson only.
   std::uint64_t seed = 0;
 
+  /// The exact divergence: {Kind::exact, ...defaults}.
   static DivergenceEstimator exact() { return {}; }
+  /// Hutchinson's estimator with k probes per sample of distribution p, keyed by `seed`.
+  /// Not validated here: k < 1 is an InvalidArgument when the solve starts.
   static DivergenceEstimator hutchinson(int k, ProbeKind p = ProbeKind::rademacher, std::uint64_t seed = 0) {
     return {Kind::hutchinson, k, p, seed};
   }
   /// Log-density components a solve carries: 1 (exact) or K (Hutchinson).
   int log_density_components() const { return kind == Kind::exact ? 1 : probes; }
 };
+
+/// @var DivergenceEstimator::Kind::exact
+/// div u = trace J, from the field's `divergence` or d stacked Jacobian-vector products.
+/// @var DivergenceEstimator::Kind::hutchinson
+/// K unbiased estimates eps_k^T J eps_k with fixed probes eps_k, integrated separately.
 
 /// Stream of CounterRng used for probes.
 inline constexpr std::uint32_t probe_stream = 0x70726f62u;  // "prob"

@@ -35,10 +35,15 @@ namespace odeflow {
 ///   [0, 1] traversed 1 -> 0 for log_likelihood, 0 -> 1 for sample_with_log_likelihood).
 template <class T>
 struct LikelihoodOptions {
+  /// Method, tolerances or fixed step, controller, lockstep mode (FlowSolverOptions).
   FlowSolverOptions<T> solver{};
+  /// Exact divergence (default) or Hutchinson's estimator (DivergenceEstimator).
   DivergenceEstimator divergence{};
+  /// True (default): the error norm covers x and the L log-density components; false: x only.
   bool control_log_density = true;
+  /// Sample index of row 0, for the probes' keys (index_offset + i for row i).
   std::uint64_t index_offset = 0;
+  /// Output times (m) of the x trajectory, inside [0, 1] in the solve's direction; empty: none.
   std::vector<T> times{};
 };
 
@@ -59,6 +64,25 @@ struct LikelihoodResult {
   Kokkos::View<Statistics<T>*, MemorySpace> stats;
   Kokkos::View<T***, MemorySpace> trajectory;
 };
+
+/// @var LikelihoodResult::log_p
+/// (n): log p1(x1) = log_p0 - divergence_integral in nats; NaN unless stats(i).status is success.
+/// @var LikelihoodResult::log_p_stderr
+/// (n): 0 for exact divergence; Hutchinson: the standard error of the mean over the K probes,
+/// sqrt(sum_k (I_k - I)^2 / (K (K - 1))), NaN for K = 1; NaN unless stats(i).status is success.
+/// @var LikelihoodResult::log_p0
+/// (n): log p0 at the source end: of the given x0 (sample_with_log_likelihood), or of the state
+/// the backward solve returned (log_likelihood: x0 on success). Written whatever the status.
+/// @var LikelihoodResult::divergence_integral
+/// (n): integral_0^1 div u_t(x_t) dt (the mean of the K estimates for Hutchinson); on failure,
+/// the integral up to where the solve stopped. Written whatever the status.
+/// @var LikelihoodResult::x_other
+/// (n, d): the other end of each trajectory: x0 for log_likelihood, x1 for sample_with_log_likelihood
+/// (on failure, the state where the solve stopped).
+/// @var LikelihoodResult::stats
+/// (n): per-sample Statistics; nfe counts evaluations of the augmented field (u and the divergence together).
+/// @var LikelihoodResult::trajectory
+/// (n, m, d): states of x at the requested times (empty without times).
 
 namespace detail {
 

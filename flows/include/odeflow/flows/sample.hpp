@@ -21,9 +21,13 @@ namespace odeflow {
 /// output times (a trajectory on a grid inside [t0, t1], monotone).
 template <class T>
 struct SampleOptions {
+  /// Method, tolerances or fixed step, controller, lockstep mode (FlowSolverOptions).
   FlowSolverOptions<T> solver{};
+  /// Start time (where x0 is given); default 0.
   T t0 = T(0);
+  /// Final time (where x1 is returned); default 1.
   T t1 = T(1);
+  /// Output times (m), monotone in the direction t0 -> t1 and inside the span; empty: no trajectory.
   std::vector<T> times{};
 };
 
@@ -32,7 +36,9 @@ struct SampleOptions {
 /// (n, m, d) with the state of sample i at times[j] in trajectory(i, j, :).
 template <class T, class MemorySpace>
 struct SampleResult {
+  /// (n): nfe, accepted and rejected steps, final time and Status of each sample.
   Kokkos::View<Statistics<T>*, MemorySpace> stats;
+  /// (n, m, d): trajectory(i, j, :) = state of sample i at times[j]; empty without times.
   Kokkos::View<T***, MemorySpace> trajectory;
 };
 

@@ -33,10 +33,14 @@ inline constexpr std::uint32_t source_stream = 0x73726330u;  // "src0"
 /// N(0, I_d): log p0(x) = -d/2 log(2 pi) - |x|^2 / 2.
 template <class T>
 struct StandardNormal {
+  /// The scalar of log_density and draw.
   using value_type = T;
+  /// d, the dimension (default 1).
   int d = 1;
 
+  /// d.
   KOKKOS_FUNCTION int dim() const { return d; }
+  /// log p0(x) = -d/2 log(2 pi) - sum_k x_k^2 / 2 (nats); x a row of d values indexed with [k].
   template <class X>
   KOKKOS_FUNCTION T log_density(const X& x) const {
     T acc = T(0);
@@ -54,9 +58,12 @@ struct StandardNormal {
 template <class T, class MemorySpace = Kokkos::DefaultExecutionSpace::memory_space>
 class DiagonalGaussian {
  public:
+  /// The scalar of the parameters, log_density and draw.
   using value_type = T;
+  /// Where mean and std are stored: log_density and draw run in kernels that can access it.
   using memory_space = MemorySpace;
 
+  /// An empty distribution (dim() = 0), to be assigned later.
   DiagonalGaussian() = default;
   /// mean (d) and std (d, positive, finite); throws InvalidArgument naming the bad entry.
   DiagonalGaussian(const std::vector<T>& mean, const std::vector<T>& std_dev) {
@@ -85,7 +92,10 @@ class DiagonalGaussian {
     Kokkos::deep_copy(m_std, hs);
   }
 
+  /// d, the length of mean and std (0 when default-constructed).
   KOKKOS_FUNCTION int dim() const { return static_cast<int>(m_mean.extent(0)); }
+  /// log p0(x) = -sum_k [log(std_k) + log(2 pi)/2] - sum_k ((x_k - mean_k)/std_k)^2 / 2 (nats),
+  /// the first sum computed once on the host; x a row of d values indexed with [k].
   template <class X>
   KOKKOS_FUNCTION T log_density(const X& x) const {
     T acc = T(0);
@@ -110,11 +120,16 @@ class DiagonalGaussian {
 /// indexed with [k] (device-callable, trivially copyable). No `draw`: bring your own x0.
 template <class T, class F>
 struct SourceLogDensity {
+  /// The scalar f returns.
   using value_type = T;
+  /// d, the dimension (default 1).
   int d = 1;
+  /// The log-density: `T f(const Row& x)`, device-callable.
   F f;
 
+  /// d.
   KOKKOS_FUNCTION int dim() const { return d; }
+  /// log p0(x) = f(x) (nats); x a row of d values indexed with [k].
   template <class X>
   KOKKOS_FUNCTION T log_density(const X& x) const {
     return f(x);

@@ -12,12 +12,13 @@ namespace odeflow::mpi {
 /// neighbours (SIMD lanes, cache lines) and make the gathered result the concatenation
 /// of the blocks in rank order, with no permutation.
 struct BlockPartition {
-  long first = 0;
-  long count = 0;
+  long first = 0;  ///< index of the rank's first item
+  long count = 0;  ///< number of items of the rank (n / P or n / P + 1; may be 0 when n < P)
 };
 
-/// Rank `rank`'s block of n items over `size` ranks. Throws InvalidArgument on n < 0,
-/// size < 1 or rank outside [0, size).
+/// Rank `rank`'s block of n items over `size` ranks: with b = n / size, e = n % size,
+/// first = rank b + min(rank, e) and count = b + (rank < e ? 1 : 0). Throws InvalidArgument
+/// on n < 0, size < 1 or rank outside [0, size).
 inline BlockPartition block_partition(long n, int size, int rank) {
   if (n < 0) throw InvalidArgument("n = " + std::to_string(n) + " must be >= 0");
   if (size < 1) throw InvalidArgument("size = " + std::to_string(size) + " must be >= 1");

@@ -57,7 +57,13 @@ struct Offset {
 ///
 /// - `problem(i)`: trajectory i's field, i the GLOBAL index (as for solve_ensemble);
 /// - `y0(i, k)`: host callable, component k of trajectory i's initial state (global i);
-/// - `d`: the dimension (N when N > 0).
+/// - `d`: the dimension (N when N > 0);
+/// - `n`: the number of trajectories (at most INT_MAX); `t0`, `t1`, `opt`: as for solve_ensemble;
+/// - `out`: gather to rank 0 (default) and/or per-rank files (EnsembleOutput).
+/// - Returns this rank's DistributedEnsemble: its block, y_local (count, d) and stats_local
+///   (count), the (n, d) and (n) gathered results on rank 0 when gathered, the summary over
+///   all ranks, and timings. A trajectory's failure is its Status in the statistics, not an
+///   exception.
 ///
 /// Collective: every rank of comm calls it with the same arguments. Trajectory i's result
 /// depends only on its own inputs, so it is bitwise the single-process result, for any

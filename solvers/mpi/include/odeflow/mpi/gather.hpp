@@ -45,6 +45,10 @@ inline int size_of(MPI_Comm comm) {
 /// the blocks are the block_partition of n rows. `local` holds count_r * row_bytes bytes;
 /// on rank 0 `global` receives n * row_bytes bytes (ignored elsewhere). Bytes, not typed
 /// values: the result is bitwise what each rank computed (homogeneous ranks assumed).
+///
+/// Collective over `comm` (MPI_Gatherv with a contiguous datatype of one row). Throws
+/// InvalidArgument when row_bytes is 0 or exceeds INT_MAX, or n exceeds INT_MAX (MPI's int
+/// counts; write per-rank files instead), and MpiError when an MPI call fails.
 inline void gather_blocks(MPI_Comm comm, long n, std::size_t row_bytes, const void* local, void* global) {
   const int size = detail::size_of(comm), rank = detail::rank_of(comm);
   const BlockPartition mine = block_partition(n, size, rank);
@@ -69,6 +73,9 @@ inline void gather_blocks(MPI_Comm comm, long n, std::size_t row_bytes, const vo
 }
 
 /// Sums EnsembleSummary over the ranks; every rank gets the total.
+///
+/// The per-status counts, nfe, accepted and rejected are summed as `long` (one MPI_Allreduce
+/// with MPI_SUM, collective over `comm`). Throws MpiError when the reduction fails.
 inline EnsembleSummary allreduce(MPI_Comm comm, const EnsembleSummary& local) {
   constexpr int m = num_statuses + 3;
   long in[m], out[m];

@@ -15,6 +15,11 @@ namespace odeflow::mpi {
 /// Writes a C-order (rows, cols) array of float, double or int32 as a NumPy .npy file
 /// (format version 1.0, little-endian; numpy.load reads it). Throws std::runtime_error
 /// naming the file if it cannot be written.
+///
+/// - `path`: the file, created or truncated;
+/// - `data`: rows * cols values, row-major (the bytes are written as they are in memory, so
+///   the file is little-endian on little-endian hosts only);
+/// - `rows`, `cols`: the array's shape in the header.
 template <class T>
 void write_npy(const std::string& path, const T* data, long rows, long cols) {
   static_assert(std::is_same_v<T, double> || std::is_same_v<T, float> || std::is_same_v<T, std::int32_t>);
@@ -36,7 +41,8 @@ void write_npy(const std::string& path, const T* data, long rows, long cols) {
   if (!out) throw std::runtime_error("cannot write '" + path + "'");
 }
 
-/// The name of rank r's file of kind `what` ("y", "stats") for a prefix: "<prefix>.rank<r>.<what>.npy".
+/// The name of rank r's file of kind `what` ("y", "stats") for a prefix: "<prefix>.rank<r>.<what>.npy",
+/// r written with at least 5 digits, zero-padded ("results/lorenz.rank00003.y.npy").
 inline std::string rank_file(const std::string& prefix, int rank, const std::string& what) {
   char r[16];
   std::snprintf(r, sizeof r, "%05d", rank);
@@ -45,6 +51,14 @@ inline std::string rank_file(const std::string& prefix, int rank, const std::str
 
 /// Writes "<prefix>.manifest.json": the problem's size, the partition and each rank's files,
 /// so that a reader can reassemble the global arrays (concatenate the blocks in rank order).
+///
+/// - `kind`: what was solved ("ensemble"), written as "kind";
+/// - `n`, `dim`: the global array's rows and columns; `size`: the number of ranks P;
+/// - `what`: the file kinds of every rank ({"y", "stats"}): part r lists block_partition(n, P, r)
+///   and, per kind, the file name rank_file(prefix, r, kind) without its folder.
+///
+/// Host only, not collective: writes from the calling process (solve_ensemble_distributed
+/// calls it on rank 0). Throws std::runtime_error naming the file if it cannot be written.
 inline void write_manifest(const std::string& prefix, const std::string& kind, long n, int dim, int size,
                            const std::vector<std::string>& what) {
   const std::string path = prefix + ".manifest.json";
