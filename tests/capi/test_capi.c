@@ -300,6 +300,49 @@ static void test_callback(void) {
   odeflow_solver_destroy(s);
 }
 
+/* Sampling and likelihood of the fixture model on the batch x (N rows of 2): in place and out
+ * of place bitwise equal, a NaN row alone non_finite, exact and Hutchinson likelihoods
+ * agreeing within the estimator's error (bitwise checks against C++: test_capi_flow.cpp). */
+static void test_sample_and_likelihood(odeflow_model* m, const double* x) {
+  enum { N = 37, D = 2, K = 64 };
+  double x1[N * D], y[N * D], lp[N], lph[N], se[N];
+  int32_t st[N], sth[N];
+  int64_t nfe[N];
+  odeflow_solver* s = NULL;
+  int i, same = 1, close = 1;
+  CHECK_OK(odeflow_solver_create("tsit5", &s));
+  CHECK_OK(odeflow_solver_set_tolerances(s, 1e-8, 1e-8));
+  memcpy(y, x, sizeof y);
+  y[2 * 4] = NAN;
+  CHECK_OK(odeflow_model_sample(m, s, N, y, x1, st, nfe));
+  CHECK_OK(odeflow_model_sample(m, s, N, y, y, NULL, NULL)); /* in place */
+  for (i = 0; i < N; ++i) {
+    CHECK(st[i] == (i == 4 ? ODEFLOW_TRAJECTORY_NON_FINITE : ODEFLOW_TRAJECTORY_SUCCESS));
+    CHECK(nfe[i] > 0);
+    if (i != 4) same &= x1[2 * i] == y[2 * i] && x1[2 * i + 1] == y[2 * i + 1];
+  }
+  CHECK(same);
+  CHECK_OK(odeflow_model_log_likelihood(m, s, N, x1, lp, st, nfe));
+  CHECK_OK(odeflow_model_log_likelihood_hutchinson(m, s, N, x1, K, ODEFLOW_PROBE_RADEMACHER, 7, 0, lph, se, sth, NULL));
+  for (i = 0; i < N; ++i) {
+    CHECK(st[i] == sth[i]);
+    if (i == 4) {
+      CHECK(st[i] == ODEFLOW_TRAJECTORY_NON_FINITE && isnan(lp[i]) && isnan(lph[i]));
+      continue;
+    }
+    CHECK(st[i] == ODEFLOW_TRAJECTORY_SUCCESS && isfinite(lp[i]) && nfe[i] > 0);
+    close &= fabs(lph[i] - lp[i]) <= 5 * se[i] + 1e-6;
+  }
+  CHECK(close);
+  CHECK_ERROR(odeflow_model_sample(m, NULL, N, x, x1, NULL, NULL), ODEFLOW_ERROR_NULL_POINTER, "solver is NULL");
+  CHECK_ERROR(odeflow_model_sample(m, s, N, NULL, x1, NULL, NULL), ODEFLOW_ERROR_NULL_POINTER, "x0 is NULL");
+  CHECK_ERROR(odeflow_model_log_likelihood(m, s, -2, x1, lp, NULL, NULL), ODEFLOW_ERROR_INVALID_ARGUMENT, "n = -2");
+  CHECK_ERROR(odeflow_model_log_likelihood(m, s, N, x1, NULL, NULL, NULL), ODEFLOW_ERROR_NULL_POINTER, "log_p is NULL");
+  CHECK_ERROR(odeflow_model_log_likelihood_hutchinson(m, s, N, x1, 0, ODEFLOW_PROBE_GAUSSIAN, 0, 0, lph, NULL, NULL, NULL),
+              ODEFLOW_ERROR_INVALID_ARGUMENT, "probes = 0 must be >= 1");
+  odeflow_solver_destroy(s);
+}
+
 static void test_model(const char* model_path, const char* expected_path) {
   enum { N = 37, D = 2 };
   double t[N], x[N * D], v[N * D];
@@ -338,6 +381,7 @@ static void test_model(const char* model_path, const char* expected_path) {
   t[3] = NAN;
   CHECK_ERROR(odeflow_model_velocity(m, N, t, x, v), ODEFLOW_ERROR_INVALID_ARGUMENT, "t[3] = nan is not finite");
   CHECK_OK(odeflow_model_velocity(m, 0, NULL, NULL, NULL));
+  test_sample_and_likelihood(m, x);
   /* The last finalize refuses while a model holds Kokkos memory. */
   CHECK_ERROR(odeflow_finalize(), ODEFLOW_ERROR_STATE, "1 model handle(s) still alive");
   CHECK_OK(odeflow_model_destroy(m));

@@ -14,6 +14,7 @@ module odeflow
   integer(c_int32_t), parameter, public :: ODEFLOW_TRAJECTORY_SUCCESS = 0, &
     ODEFLOW_TRAJECTORY_MAX_STEPS_REACHED = 1, ODEFLOW_TRAJECTORY_DT_UNDERFLOW = 2, &
     ODEFLOW_TRAJECTORY_NON_FINITE = 3, ODEFLOW_TRAJECTORY_INVALID_ARGUMENT = 4
+  integer(c_int32_t), parameter, public :: ODEFLOW_PROBE_RADEMACHER = 0, ODEFLOW_PROBE_GAUSSIAN = 1
 
   !> Statistics of one trajectory (odeflow_trajectory_stats).
   type, bind(c), public :: odeflow_trajectory_stats
@@ -27,6 +28,7 @@ module odeflow
   public :: odeflow_solver_set_fixed_step, odeflow_solver_set_max_steps, odeflow_solver_set_serial_callbacks
   public :: odeflow_solve_lorenz63, odeflow_solve_callback
   public :: odeflow_model_load, odeflow_model_destroy, odeflow_model_dim, odeflow_model_velocity
+  public :: odeflow_model_sample, odeflow_model_log_likelihood, odeflow_model_log_likelihood_hutchinson
 
   interface
     function odeflow_initialize(num_threads) bind(c, name="odeflow_initialize") result(s)
@@ -142,6 +144,39 @@ module odeflow
       real(c_double), intent(out) :: v(*)
       integer(c_int) :: s
     end function
+    ! status and nfe are type(c_ptr) so that the wrappers can pass NULL for absent arguments.
+    function c_model_sample(model, solver, n, x0, x1, status, nfe) bind(c, name="odeflow_model_sample") result(s)
+      import :: c_int, c_ptr, c_int64_t, c_double
+      type(c_ptr), value :: model, solver
+      integer(c_int64_t), value :: n
+      real(c_double), intent(in) :: x0(*)
+      real(c_double), intent(out) :: x1(*)
+      type(c_ptr), value :: status, nfe
+      integer(c_int) :: s
+    end function
+    function c_model_log_likelihood(model, solver, n, x1, log_p, status, nfe) &
+        bind(c, name="odeflow_model_log_likelihood") result(s)
+      import :: c_int, c_ptr, c_int64_t, c_double
+      type(c_ptr), value :: model, solver
+      integer(c_int64_t), value :: n
+      real(c_double), intent(in) :: x1(*)
+      real(c_double), intent(out) :: log_p(*)
+      type(c_ptr), value :: status, nfe
+      integer(c_int) :: s
+    end function
+    function c_model_log_likelihood_hutchinson(model, solver, n, x1, probes, probe_kind, seed, index_offset, &
+                                               log_p, log_p_stderr, status, nfe) &
+        bind(c, name="odeflow_model_log_likelihood_hutchinson") result(s)
+      import :: c_int, c_ptr, c_int32_t, c_int64_t, c_double
+      type(c_ptr), value :: model, solver
+      integer(c_int64_t), value :: n
+      real(c_double), intent(in) :: x1(*)
+      integer(c_int32_t), value :: probes, probe_kind
+      integer(c_int64_t), value :: seed, index_offset  ! uint64_t in C: same bits
+      real(c_double), intent(out) :: log_p(*)
+      type(c_ptr), value :: log_p_stderr, status, nfe
+      integer(c_int) :: s
+    end function
     function c_strlen(p) bind(c, name="strlen") result(n)
       import :: c_ptr, c_size_t
       type(c_ptr), value :: p
@@ -252,5 +287,98 @@ contains
     end if
     s = c_model_velocity(model, int(size(t), c_int64_t), t, x, v)
   end function
+
+  !> x1(:, i) = phi_{0 -> 1}(x0(:, i)): x0 and x1 (d, n), distinct arrays; optional status(n)
+  !> (ODEFLOW_TRAJECTORY_*) and nfe(n) (model evaluations per sample).
+  function odeflow_model_sample(model, solver, x0, x1, status, nfe) result(s)
+    type(c_ptr), intent(in) :: model, solver
+    real(c_double), intent(in), contiguous :: x0(:, :)
+    real(c_double), intent(out), contiguous :: x1(:, :)
+    integer(c_int32_t), intent(out), optional, target, contiguous :: status(:)
+    integer(c_int64_t), intent(out), optional, target, contiguous :: nfe(:)
+    integer(c_int) :: s
+    type(c_ptr) :: ps, pn
+    if (any(shape(x1) /= shape(x0)) .or. .not. rows_fit(size(x0, 2), status, nfe)) then
+      s = ODEFLOW_ERROR_INVALID_ARGUMENT
+      return
+    end if
+    call row_pointers(status, nfe, ps, pn)
+    s = c_model_sample(model, solver, int(size(x0, 2), c_int64_t), x0, x1, ps, pn)
+  end function
+
+  !> log_p(i) = log p1(x1(:, i)) (nats, exact divergence, standard normal source): x1 (d, n),
+  !> log_p(n); optional status(n) and nfe(n).
+  function odeflow_model_log_likelihood(model, solver, x1, log_p, status, nfe) result(s)
+    type(c_ptr), intent(in) :: model, solver
+    real(c_double), intent(in), contiguous :: x1(:, :)
+    real(c_double), intent(out), contiguous :: log_p(:)
+    integer(c_int32_t), intent(out), optional, target, contiguous :: status(:)
+    integer(c_int64_t), intent(out), optional, target, contiguous :: nfe(:)
+    integer(c_int) :: s
+    type(c_ptr) :: ps, pn
+    if (size(log_p) /= size(x1, 2) .or. .not. rows_fit(size(x1, 2), status, nfe)) then
+      s = ODEFLOW_ERROR_INVALID_ARGUMENT
+      return
+    end if
+    call row_pointers(status, nfe, ps, pn)
+    s = c_model_log_likelihood(model, solver, int(size(x1, 2), c_int64_t), x1, log_p, ps, pn)
+  end function
+
+  !> As odeflow_model_log_likelihood with Hutchinson's estimator: probes per point of kind
+  !> ODEFLOW_PROBE_RADEMACHER or ODEFLOW_PROBE_GAUSSIAN, keyed by seed and index_offset + i - 1;
+  !> optional log_p_stderr(n), the standard error over the probes.
+  function odeflow_model_log_likelihood_hutchinson(model, solver, x1, probes, probe_kind, seed, index_offset, &
+                                                   log_p, log_p_stderr, status, nfe) result(s)
+    type(c_ptr), intent(in) :: model, solver
+    real(c_double), intent(in), contiguous :: x1(:, :)
+    integer(c_int32_t), intent(in) :: probes, probe_kind
+    integer(c_int64_t), intent(in) :: seed, index_offset
+    real(c_double), intent(out), contiguous :: log_p(:)
+    real(c_double), intent(out), optional, target, contiguous :: log_p_stderr(:)
+    integer(c_int32_t), intent(out), optional, target, contiguous :: status(:)
+    integer(c_int64_t), intent(out), optional, target, contiguous :: nfe(:)
+    integer(c_int) :: s
+    type(c_ptr) :: pe, ps, pn
+    if (size(log_p) /= size(x1, 2) .or. .not. rows_fit(size(x1, 2), status, nfe)) then
+      s = ODEFLOW_ERROR_INVALID_ARGUMENT
+      return
+    end if
+    pe = c_null_ptr
+    if (present(log_p_stderr)) then
+      if (size(log_p_stderr) /= size(x1, 2)) then
+        s = ODEFLOW_ERROR_INVALID_ARGUMENT
+        return
+      end if
+      if (size(log_p_stderr) > 0) pe = c_loc(log_p_stderr)
+    end if
+    call row_pointers(status, nfe, ps, pn)
+    s = c_model_log_likelihood_hutchinson(model, solver, int(size(x1, 2), c_int64_t), x1, probes, probe_kind, &
+                                          seed, index_offset, log_p, pe, ps, pn)
+  end function
+
+  ! True when the optional per-row outputs, if present, have n entries.
+  logical function rows_fit(n, status, nfe)
+    integer, intent(in) :: n
+    integer(c_int32_t), intent(in), optional :: status(:)
+    integer(c_int64_t), intent(in), optional :: nfe(:)
+    rows_fit = .true.
+    if (present(status)) rows_fit = rows_fit .and. size(status) == n
+    if (present(nfe)) rows_fit = rows_fit .and. size(nfe) == n
+  end function
+
+  ! C pointers to the optional per-row outputs (NULL when absent or empty).
+  subroutine row_pointers(status, nfe, ps, pn)
+    integer(c_int32_t), intent(in), optional, target, contiguous :: status(:)
+    integer(c_int64_t), intent(in), optional, target, contiguous :: nfe(:)
+    type(c_ptr), intent(out) :: ps, pn
+    ps = c_null_ptr
+    pn = c_null_ptr
+    if (present(status)) then
+      if (size(status) > 0) ps = c_loc(status)
+    end if
+    if (present(nfe)) then
+      if (size(nfe) > 0) pn = c_loc(nfe)
+    end if
+  end subroutine
 
 end module odeflow

@@ -1,31 +1,18 @@
 // C API: MLP velocity fields loaded from safetensors checkpoints.
-#include "capi_detail.hpp"
+#include "capi_model.hpp"
 
-#include <odeflow/flows/mlp_field.hpp>
 #include <odeflow/flows/mlp_io.hpp>
 
 #include <Kokkos_Core.hpp>
 
 #include <climits>
 #include <fstream>
-#include <memory>
 #include <mutex>
 #include <string>
 
 using odeflow::capi::Error;
 using odeflow::capi::guarded;
 using odeflow::capi::require;
-
-/// A loaded model: its field (with the workspace it grows) and a lock, since a field
-/// serves one call at a time. Sampling and likelihood calls will hang off this handle.
-struct odeflow_model {
-  odeflow::MlpField<double> field;
-  std::mutex mutex;
-  explicit odeflow_model(odeflow::Mlp<double> mlp) : field(std::move(mlp)) { ++odeflow::capi::live_kokkos_handles; }
-  ~odeflow_model() { --odeflow::capi::live_kokkos_handles; }
-  odeflow_model(const odeflow_model&) = delete;
-  odeflow_model& operator=(const odeflow_model&) = delete;
-};
 
 extern "C" {
 

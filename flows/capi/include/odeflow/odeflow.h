@@ -1,4 +1,4 @@
-/** @file odeflow.h odeflow's C API (C99): opaque handles, status codes with thread-local messages, ensemble solves and MLP models. */
+/** @file odeflow.h odeflow's C API (C99): opaque handles, status codes with thread-local messages, ensemble solves, MLP models, sampling and likelihood. */
 #ifndef ODEFLOW_ODEFLOW_H
 #define ODEFLOW_ODEFLOW_H
 
@@ -218,6 +218,71 @@ ODEFLOW_C_API odeflow_status odeflow_model_dim(const odeflow_model* model, int32
  *  a non-finite t[i]); ODEFLOW_ERROR_NOT_INITIALIZED. */
 ODEFLOW_C_API odeflow_status odeflow_model_velocity(odeflow_model* model, int64_t n, const double* t,
                                                    const double* x, double* v);
+
+/* ---- sampling and likelihood ------------------------------------------------------- */
+
+/** Samples x1 = phi_{0 -> 1}(x0) through the model's flow: dx/dt = u(t, x) from t = 0 (source)
+ *  to t = 1 (data), with `solver`'s method and options (tolerances, fixed step, step bounds,
+ *  max_steps; its rtol/atol defaults 1e-6/1e-9 apply, not the 1e-5 of flow-matching codes).
+ *  One lockstep solve in Kokkos' default execution space: each stage is one batched model
+ *  evaluation over the active rows, each row with its own step size. A row's result is
+ *  bitwise that of odeflow::sample in C++ (MlpField<double>, same method and options), and
+ *  independent of n and the thread count.
+ *  - n: rows, in [0, INT_MAX]; n = 0 does nothing but check the arguments (pointers may be NULL);
+ *  - x0: (n, d) source points, d from odeflow_model_dim (e.g. standard normal draws);
+ *  - x1: (n, d) output; may be x0 itself (in place). A row that fails keeps the state where
+ *    its solve stopped;
+ *  - status: (n) or NULL: ODEFLOW_TRAJECTORY_* of each row. A row with a NaN or Inf (in x0 or
+ *    on the way) ends alone with ODEFLOW_TRAJECTORY_NON_FINITE: not an error of the call;
+ *  - nfe: (n) or NULL: model evaluations each row needed.
+ *  Statuses: ODEFLOW_ERROR_NULL_POINTER (model, solver, x0, x1); ODEFLOW_ERROR_INVALID_ARGUMENT
+ *  (n, options the method cannot run with, e.g. adaptive steps without an error estimate);
+ *  ODEFLOW_ERROR_NOT_INITIALIZED. Outputs are untouched on failure. */
+ODEFLOW_C_API odeflow_status odeflow_model_sample(odeflow_model* model, const odeflow_solver* solver, int64_t n,
+                                                 const double* x0, double* x1, int32_t* status, int64_t* nfe);
+
+/** Exact log-likelihood of data under the model's flow with a standard normal source
+ *  p0 = N(0, I_d): integrates (x, l) from t = 1 back to t = 0 with dx/dt = u(t, x),
+ *  dl/dt = div u(t, x) (exact divergence: d Jacobian-vector products per evaluation), then
+ *    log p1(x1) = log p0(x0) - integral_0^1 div u(t, x_t) dt   (nats).
+ *  Method and options from `solver`; the error norm covers x and l. A row's result is
+ *  bitwise that of odeflow::log_likelihood in C++ (MlpField<double>, StandardNormal<double>,
+ *  default LikelihoodOptions with the same method and options).
+ *  - n: rows, in [0, INT_MAX]; n = 0 does nothing but check the arguments;
+ *  - x1: (n, d) data points, d from odeflow_model_dim;
+ *  - log_p: (n) output, log p1(x1) in nats; NaN for a row whose status is not success;
+ *  - status: (n) or NULL: ODEFLOW_TRAJECTORY_* of each row (a NaN in x1 gives
+ *    ODEFLOW_TRAJECTORY_NON_FINITE for that row only);
+ *  - nfe: (n) or NULL: evaluations of the augmented field (u and its divergence together).
+ *  Statuses: as odeflow_model_sample (NULL pointers: model, solver, x1, log_p). */
+ODEFLOW_C_API odeflow_status odeflow_model_log_likelihood(odeflow_model* model, const odeflow_solver* solver,
+                                                         int64_t n, const double* x1, double* log_p,
+                                                         int32_t* status, int64_t* nfe);
+
+/** Probe distributions of odeflow_model_log_likelihood_hutchinson. */
+enum {
+  ODEFLOW_PROBE_RADEMACHER = 0, /**< entries +-1 with probability 1/2 (the smaller variance) */
+  ODEFLOW_PROBE_GAUSSIAN = 1    /**< entries standard normal */
+};
+
+/** As odeflow_model_log_likelihood, with Hutchinson's estimator of the divergence:
+ *  div u ~ eps^T J eps with `probes` (K) fixed probes per row, each integrated separately;
+ *  log_p is log p0(x0) minus the mean of the K integrals. Cheaper than the exact divergence
+ *  for large d (one Jacobian-vector product per probe instead of d), at the price of noise.
+ *  Row i's probes are keyed by (seed, index_offset + i) and drawn once for the whole solve:
+ *  a data set scored in chunks (index_offset = first row of the chunk) gets the probes, and
+ *  the bits, of one call. Bitwise odeflow::log_likelihood with
+ *  DivergenceEstimator::hutchinson(probes, kind, seed) and that index_offset.
+ *  - probes: K >= 1, at most 2^20 / (d + 1); probe_kind: ODEFLOW_PROBE_RADEMACHER or
+ *    ODEFLOW_PROBE_GAUSSIAN; seed: any value;
+ *  - log_p_stderr: (n) or NULL: standard error of the mean over the K probes,
+ *    sqrt(sum_k (I_k - I)^2 / (K (K - 1))) (NaN for K = 1, and for rows that failed).
+ *  Other arguments and statuses as odeflow_model_log_likelihood, plus
+ *  ODEFLOW_ERROR_INVALID_ARGUMENT for probes or probe_kind out of range. */
+ODEFLOW_C_API odeflow_status odeflow_model_log_likelihood_hutchinson(
+    odeflow_model* model, const odeflow_solver* solver, int64_t n, const double* x1, int32_t probes,
+    int32_t probe_kind, uint64_t seed, uint64_t index_offset, double* log_p, double* log_p_stderr, int32_t* status,
+    int64_t* nfe);
 
 #ifdef __cplusplus
 }
