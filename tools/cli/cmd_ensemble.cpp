@@ -1,6 +1,8 @@
 // odeflow ensemble: a built-in ensemble problem (the Lorenz-63 parameter study) solved with a
 // chosen method, size and precision; final states, per-trajectory statistics, status counts.
+// Under mpirun each rank solves a block of the trajectories; rank 0 gathers, writes and prints.
 #include "cli.hpp"
+#include "distributed.hpp"
 
 #include <odeflow/solvers/default_options.hpp>
 #include <odeflow/solvers/methods.hpp>
@@ -32,6 +34,25 @@ const MethodInfo& method_info(const std::string& name) {
   throw Error("--method '" + name + "' is not a known method (known: " + known + ")");
 }
 
+/// Trajectory i of a rank's block is trajectory first + i of the study.
+template <class Study>
+struct Shifted {
+  Study study;
+  int first;
+  KOKKOS_FUNCTION auto operator()(int i) const { return study(first + i); }
+};
+
+/// Gathers a table of `cols` columns with one row per trajectory of this rank's block.
+void gather_table(Table& t, long n) {
+  const std::size_t cols = t.columns.size();
+  std::vector<double> v;
+  v.reserve(t.rows.size() * cols);
+  for (const auto& r : t.rows) v.insert(v.end(), r.begin(), r.end());
+  v = gather_rows(std::move(v), n, static_cast<long>(cols));
+  t.rows.clear();
+  for (std::size_t i = 0; i + cols <= v.size(); i += cols) t.rows.emplace_back(v.begin() + i, v.begin() + i + cols);
+}
+
 template <class T>
 void run(const EnsembleArgs& a, const Global& g) {
   using Exec = Kokkos::DefaultExecutionSpace;
@@ -44,8 +65,12 @@ void run(const EnsembleArgs& a, const Global& g) {
   if (!(a.t1 > 0) || !std::isfinite(a.t1)) throw Error("--t1 " + std::to_string(a.t1) + " must be finite and positive");
   if (a.n <= 0 || a.n > (1L << 31) - 1) throw Error("--n " + std::to_string(a.n) + " must be in [1, 2^31)");
   const LorenzParameterStudy<T> study{a.n, static_cast<T>(a.rho_min), static_cast<T>(a.rho_max)};
-  Kokkos::View<T**, Kokkos::LayoutLeft, Mem> y("odeflow::ensemble::y", a.n, 3);
-  Kokkos::View<Statistics<T>*, Mem> stats("odeflow::ensemble::stats", a.n);
+  // Each rank solves its block (trajectory i keeps its global index, so its result is the
+  // single-process one); rank 0 gathers the tables in order.
+  const bool ranks = world_size() > 1;
+  const RowBlock b = my_block(a.n);
+  Kokkos::View<T**, Kokkos::LayoutLeft, Mem> y("odeflow::ensemble::y", b.count, 3);
+  Kokkos::View<Statistics<T>*, Mem> stats("odeflow::ensemble::stats", b.count);
   Kokkos::deep_copy(Kokkos::subview(y, Kokkos::ALL, 0), T(1));
   Stopwatch clock;
   visit_method<T>(a.method, [&](auto tab) {
@@ -55,49 +80,67 @@ void run(const EnsembleArgs& a, const Global& g) {
     o.norm.atol = static_cast<T>(a.atol);
     o.dt = static_cast<T>(dt);
     o.max_steps = a.max_steps;
-    solve_ensemble<Tab>(Exec(), PerTrajectory<3>{}, study, y, T(0), static_cast<T>(a.t1), o, stats);
+    solve_ensemble<Tab>(Exec(), PerTrajectory<3>{}, Shifted<LorenzParameterStudy<T>>{study, static_cast<int>(b.first)},
+                        y, T(0), static_cast<T>(a.t1), o, stats);
   });
   Exec().fence();
-  const double secs = clock.seconds();
-  const EnsembleSummary s = summarize(stats);
+  const double secs = ranks ? max_over_ranks(clock.seconds()) : clock.seconds();
+  EnsembleSummary s = summarize(stats);
+  if (ranks) {
+    long v[num_statuses + 3];
+    for (int k = 0; k < num_statuses; ++k) v[k] = s.count[k];
+    v[num_statuses] = s.nfe;
+    v[num_statuses + 1] = s.accepted;
+    v[num_statuses + 2] = s.rejected;
+    sum_over_ranks(v, num_statuses + 3);
+    for (int k = 0; k < num_statuses; ++k) s.count[k] = v[k];
+    s.nfe = v[num_statuses];
+    s.accepted = v[num_statuses + 1];
+    s.rejected = v[num_statuses + 2];
+  }
   auto hy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y);
+  Table states{{"rho", "x", "y", "z"}, {}}, per{{"nfe", "accepted", "rejected", "status"}, {}};
   if (!a.out.empty()) {
-    Table t{{"rho", "x", "y", "z"}, {}};
-    t.rows.reserve(static_cast<std::size_t>(a.n));
-    for (long i = 0; i < a.n; ++i)
-      t.rows.push_back({static_cast<double>(study.rho(i)), double(hy(i, 0)), double(hy(i, 1)), double(hy(i, 2))});
-    write_table(a.out, t);
+    states.rows.reserve(static_cast<std::size_t>(b.count));
+    for (long i = 0; i < b.count; ++i)
+      states.rows.push_back(
+          {static_cast<double>(study.rho(b.first + i)), double(hy(i, 0)), double(hy(i, 1)), double(hy(i, 2))});
+    if (ranks) gather_table(states, a.n);
   }
   if (!a.stats_out.empty()) {
     auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, stats);
-    Table t{{"nfe", "accepted", "rejected", "status"}, {}};
-    for (long i = 0; i < a.n; ++i)
-      t.rows.push_back({double(hs(i).nfe), double(hs(i).accepted), double(hs(i).rejected),
-                        double(static_cast<int>(hs(i).status))});
-    write_table(a.stats_out, t);
+    for (long i = 0; i < b.count; ++i)
+      per.rows.push_back({double(hs(i).nfe), double(hs(i).accepted), double(hs(i).rejected),
+                          double(static_cast<int>(hs(i).status))});
+    if (ranks) gather_table(per, a.n);
   }
-  std::string counts;
-  for (int k = 0; k < num_statuses; ++k)
-    counts += std::string(k ? ", " : "") + "\"" + status_name(Status(k)) + "\": " + std::to_string(s.count[k]);
-  std::printf("{\"command\": \"ensemble\", \"problem\": \"lorenz\", \"method\": \"%s\", \"precision\": \"%s\", "
-              "\"n\": %ld, \"threads\": %d, \"seconds\": %s, \"trajectories_per_s\": %s, \"nfe_mean\": %s, "
-              "\"status\": {%s}}\n",
-              a.method.c_str(), a.precision == "float" ? "float32" : "float64", a.n, Exec().concurrency(),
-              json_number(secs).c_str(), json_number(a.n / secs).c_str(),
-              json_number(static_cast<double>(s.nfe) / a.n).c_str(), counts.c_str());
-  if (!g.quiet) {
-    char how[96];
-    if (dt > 0)
-      std::snprintf(how, sizeof how, "dt = %g", dt);
-    else
-      std::snprintf(how, sizeof how, "rtol %g, atol %g", a.rtol, a.atol);
-    std::fprintf(stderr, "odeflow ensemble: %ld Lorenz trajectories (rho in [%g, %g], t in [0, %g]) with %s, %s, in %.3f s "
-                         "(%.3g trajectories/s), mean NFE %.1f\n",
-                 a.n, a.rho_min, a.rho_max, a.t1, a.method.c_str(), how, secs, a.n / secs,
-                 static_cast<double>(s.nfe) / a.n);
+  on_rank0([&] {
+    if (!a.out.empty()) write_table(a.out, states);
+    if (!a.stats_out.empty()) write_table(a.stats_out, per);
+    std::string counts;
     for (int k = 0; k < num_statuses; ++k)
-      if (s.count[k]) std::fprintf(stderr, "  status %-18s %ld\n", status_name(Status(k)), s.count[k]);
-  }
+      counts += std::string(k ? ", " : "") + "\"" + status_name(Status(k)) + "\": " + std::to_string(s.count[k]);
+    std::printf("{\"command\": \"ensemble\", \"problem\": \"lorenz\", \"method\": \"%s\", \"precision\": \"%s\", "
+                "\"n\": %ld, \"threads\": %d, \"seconds\": %s, \"trajectories_per_s\": %s, \"nfe_mean\": %s, "
+                "\"status\": {%s}%s}\n",
+                a.method.c_str(), a.precision == "float" ? "float32" : "float64", a.n, Exec().concurrency(),
+                json_number(secs).c_str(), json_number(a.n / secs).c_str(),
+                json_number(static_cast<double>(s.nfe) / a.n).c_str(), counts.c_str(),
+                ranks ? (", \"ranks\": " + std::to_string(world_size())).c_str() : "");
+    if (!g.quiet) {
+      char how[96];
+      if (dt > 0)
+        std::snprintf(how, sizeof how, "dt = %g", dt);
+      else
+        std::snprintf(how, sizeof how, "rtol %g, atol %g", a.rtol, a.atol);
+      std::fprintf(stderr, "odeflow ensemble: %ld Lorenz trajectories (rho in [%g, %g], t in [0, %g]) with %s, %s, in %.3f s "
+                           "(%.3g trajectories/s), mean NFE %.1f\n",
+                   a.n, a.rho_min, a.rho_max, a.t1, a.method.c_str(), how, secs, a.n / secs,
+                   static_cast<double>(s.nfe) / a.n);
+      for (int k = 0; k < num_statuses; ++k)
+        if (s.count[k]) std::fprintf(stderr, "  status %-18s %ld\n", status_name(Status(k)), s.count[k]);
+    }
+  });
   if (s.count[0] != a.n) throw ExitCode{3};
 }
 

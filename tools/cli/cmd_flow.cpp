@@ -1,5 +1,7 @@
 // odeflow sample and odeflow likelihood: a flow-matching model (safetensors) integrated in lockstep
 // batches, in chunks with a progress bar; samples, trajectories, log-likelihoods, statistics.
+// Under mpirun each rank takes a block of the rows; rank 0 gathers, writes and prints.
+#include "distributed.hpp"
 #include "flow_common.hpp"
 
 #include <odeflow/flows/datasets/registry.hpp>
@@ -87,6 +89,61 @@ std::vector<double> parse_times(const std::string& s) {
 
 namespace {
 
+/// A table's rows as one row-major vector (every row has `cols` values).
+std::vector<double> flatten(const Table& t, std::size_t cols) {
+  std::vector<double> v;
+  v.reserve(t.rows.size() * cols);
+  for (const auto& r : t.rows) v.insert(v.end(), r.begin(), r.end());
+  return v;
+}
+
+/// The inverse of flatten: rows of `cols` values.
+void unflatten(Table& t, const std::vector<double>& v, std::size_t cols) {
+  t.rows.clear();
+  t.rows.reserve(v.size() / cols);
+  for (std::size_t i = 0; i + cols <= v.size(); i += cols) t.rows.emplace_back(v.begin() + i, v.begin() + i + cols);
+}
+
+/// Gathers a table whose rows come `per_item` per item of this rank's block of n items.
+void gather_table(Table& t, long n, std::size_t per_item) {
+  const std::size_t cols = t.columns.size();
+  unflatten(t, gather_rows(flatten(t, cols), n, static_cast<long>(per_item * cols)), cols);
+}
+
+/// Reorders the rows of a trajectory table of samples [first, first + count) between
+/// sample_flow's order (chunks cut at the multiples of `chunk`, time-major within a chunk) and
+/// sample-major order (each sample's `mt` rows together): sample-major blocks of consecutive
+/// ranks concatenate to the whole run's, which rank 0 then puts back in chunk order.
+void reorder_trajectory(Table& t, long first, long count, long chunk, std::size_t mt, bool to_sample_major) {
+  std::vector<std::vector<double>> out(t.rows.size());
+  std::size_t pos = 0;
+  for (long g0 = first; g0 < first + count;) {
+    const long m = std::min(chunk - g0 % chunk, first + count - g0);
+    for (std::size_t j = 0; j < mt; ++j)
+      for (long i = 0; i < m; ++i, ++pos) {
+        const std::size_t by_sample = static_cast<std::size_t>(g0 + i - first) * mt + j;
+        if (to_sample_major)
+          out[by_sample] = std::move(t.rows[pos]);
+        else
+          out[pos] = std::move(t.rows[by_sample]);
+      }
+    g0 += m;
+  }
+  t.rows = std::move(out);
+}
+
+/// Sums the per-status counts and evaluations of every rank (all integers: exact).
+void sum_counter(StatusCounter& c) {
+  long v[num_statuses + 2];
+  for (int k = 0; k < num_statuses; ++k) v[k] = c.count[k];
+  v[num_statuses] = static_cast<long>(c.nfe_total);
+  v[num_statuses + 1] = c.n;
+  sum_over_ranks(v, num_statuses + 2);
+  for (int k = 0; k < num_statuses; ++k) c.count[k] = v[k];
+  c.nfe_total = static_cast<double>(v[num_statuses]);
+  c.n = v[num_statuses + 1];
+}
+
 struct SampleArgs {
   std::filesystem::path model, out, trajectory, stats_out;
   long n = 10000;
@@ -98,24 +155,47 @@ struct SampleArgs {
 
 template <class T>
 void run_sample(const SampleArgs& a, const Global& g) {
-  const auto model = load_model<T>(a.model);
-  const MlpField<T> f(model);
-  const FlowSolverOptions<T> so = to_flow_options<T>(a.solver);
-  const std::vector<double> times = a.trajectory.empty() ? std::vector<double>{} : parse_times(a.times);
-  SampledFlow out = sample_flow<T>(f, so, a.n, a.seed, times, a.with_log_p, a.solver.chunk,
-                                   g.progress && !g.quiet, "sample");
-  write_matrix(a.out, out.x1);
-  if (!a.trajectory.empty()) write_table(a.trajectory, out.trajectory);
-  if (!a.stats_out.empty()) write_table(a.stats_out, out.stats);
-  std::printf("{\"command\": \"sample\", \"n\": %ld, \"method\": \"%s\", \"seconds\": %s, \"nfe_mean\": %s, "
-              "\"status\": %s}\n",
-              a.n, a.solver.method.c_str(), json_number(out.seconds).c_str(),
-              json_number(out.counter.nfe_total / a.n).c_str(), out.counter.json().c_str());
-  if (!g.quiet) {
-    std::fprintf(stderr, "odeflow sample: %ld samples with %s in %.2f s, %.1f function evaluations per sample; wrote %s\n",
-                 a.n, a.solver.method.c_str(), out.seconds, out.counter.nfe_total / a.n, a.out.string().c_str());
-    out.counter.print("odeflow sample");
+  // Each rank samples its block of the n samples (sample i from source index i, whatever the
+  // rank), rank 0 gathers them in order: the files are those of one process.
+  const bool root = world_rank() == 0, ranks = world_size() > 1;
+  const RowBlock b = my_block(a.n);
+  std::vector<double> times;
+  SampledFlow out;
+  collectively([&] {
+    const auto model = load_model<T>(a.model);
+    const MlpField<T> f(model);
+    const FlowSolverOptions<T> so = to_flow_options<T>(a.solver);
+    if (!a.trajectory.empty()) times = parse_times(a.times);
+    out = sample_flow<T>(f, so, b.count, a.seed, times, a.with_log_p, a.solver.chunk, g.progress && !g.quiet && root,
+                         "sample", b.first);
+  });
+  if (ranks) {
+    out.x1.data = gather_rows(std::move(out.x1.data), a.n, out.x1.cols);
+    out.x1.rows = root ? a.n : 0;
+    if (!a.stats_out.empty()) gather_table(out.stats, a.n, 1);
+    if (!a.trajectory.empty()) {
+      reorder_trajectory(out.trajectory, b.first, b.count, a.solver.chunk, times.size(), true);
+      gather_table(out.trajectory, a.n, times.size());
+      if (root) reorder_trajectory(out.trajectory, 0, a.n, a.solver.chunk, times.size(), false);
+    }
+    sum_counter(out.counter);
+    out.seconds = max_over_ranks(out.seconds);
   }
+  on_rank0([&] {
+    write_matrix(a.out, out.x1);
+    if (!a.trajectory.empty()) write_table(a.trajectory, out.trajectory);
+    if (!a.stats_out.empty()) write_table(a.stats_out, out.stats);
+    std::printf("{\"command\": \"sample\", \"n\": %ld, \"method\": \"%s\", \"seconds\": %s, \"nfe_mean\": %s, "
+                "\"status\": %s%s}\n",
+                a.n, a.solver.method.c_str(), json_number(out.seconds).c_str(),
+                json_number(out.counter.nfe_total / a.n).c_str(), out.counter.json().c_str(),
+                ranks ? (", \"ranks\": " + std::to_string(world_size())).c_str() : "");
+    if (!g.quiet) {
+      std::fprintf(stderr, "odeflow sample: %ld samples with %s in %.2f s, %.1f function evaluations per sample; wrote %s\n",
+                   a.n, a.solver.method.c_str(), out.seconds, out.counter.nfe_total / a.n, a.out.string().c_str());
+      out.counter.print("odeflow sample");
+    }
+  });
   if (out.counter.count[0] != a.n) throw ExitCode{3};
 }
 
@@ -134,72 +214,106 @@ struct LikelihoodArgs {
 
 template <class T>
 void run_likelihood(const LikelihoodArgs& a, const Global& g) {
-  const auto model = load_model<T>(a.model);
-  const MlpField<T> f(model);
-  LikelihoodOptions<T> lo;
-  lo.solver = to_flow_options<T>(a.solver);
-  lo.control_log_density = !a.no_control_log_p;
-  if (a.hutchinson > 0) {
-    ProbeKind pk;
-    if (a.probe == "rademacher")
-      pk = ProbeKind::rademacher;
-    else if (a.probe == "gaussian")
-      pk = ProbeKind::gaussian;
-    else
-      throw Error("--probe '" + a.probe + "' is not one of rademacher, gaussian");
-    lo.divergence = DivergenceEstimator::hutchinson(a.hutchinson, pk, a.probe_seed);
-  }
-  if (!a.data.empty() && !a.dataset.empty()) throw Error("give either --data or --dataset, not both");
-  if (a.data.empty() && a.dataset.empty()) throw Error("give the points to score with --data FILE or --dataset NAME");
-  const int d = model.dim();
-  // Rows in flight: --chunk, or what --memory-budget allows (an estimate of the solver's and the
-  // model's workspace per row: stage buffers of (x, l) and the MLP's activations and tangents).
-  long chunk = a.solver.chunk;
-  if (a.memory_budget_mb > 0) {
-    const int L = lo.divergence.log_density_components();
-    long widest = 0, sum_widths = 0;
-    for (int w : model.architecture().dims) {
-      widest = std::max<long>(widest, w);
-      sum_widths += w;
-    }
-    const double per_row = sizeof(T) * (16.0 * (d + L) + 2.0 * (d + 1) * sum_widths + 4.0 * widest) + 64;
-    chunk = std::max(1L, static_cast<long>(a.memory_budget_mb * 1048576.0 / per_row));
-  }
+  // Each rank scores its block of the rows (Hutchinson probes keyed by the global row), rank 0
+  // gathers the per-row results in order and computes the summary from them: output and
+  // summary are those of one process.
+  const bool root = world_rank() == 0, ranks = world_size() > 1;
   ScoredData s;
   long rows = 0;
-  const bool bars = g.progress && !g.quiet;
-  if (!a.data.empty() && a.data.extension() == ".npy") {
-    // Streamed: the file is read chunk by chunk, never whole.
-    if (!std::filesystem::exists(a.data)) throw Error("--data '" + a.data.string() + "' does not exist");
-    NpyRowReader reader(a.data);
-    if (reader.cols() != d || reader.shape().size() != 2)
-      throw Error("--data '" + a.data.string() + "' has shape (" + std::to_string(reader.rows()) + ", " +
-                  std::to_string(reader.cols()) + ") but the model's dimension is " + std::to_string(d));
-    rows = reader.rows();
-    const RowSource fetch = [&](long first, long count) { return reader.read_rows<double>(first, count); };
-    s = score_data<T>(f, lo, rows, fetch, chunk, bars, "likelihood");
-  } else {
-    const Matrix data = !a.data.empty() ? read_matrix(a.data) : draw_dataset<T>(a.dataset, d, a.n, a.data_seed);
-    if (data.cols != d)
-      throw Error("data has " + std::to_string(data.cols) + " columns but the model's dimension is " + std::to_string(d));
-    rows = data.rows;
-    s = score_data<T>(f, lo, data, chunk, bars, "likelihood");
+  collectively([&] {
+    const auto model = load_model<T>(a.model);
+    const MlpField<T> f(model);
+    LikelihoodOptions<T> lo;
+    lo.solver = to_flow_options<T>(a.solver);
+    lo.control_log_density = !a.no_control_log_p;
+    if (a.hutchinson > 0) {
+      ProbeKind pk;
+      if (a.probe == "rademacher")
+        pk = ProbeKind::rademacher;
+      else if (a.probe == "gaussian")
+        pk = ProbeKind::gaussian;
+      else
+        throw Error("--probe '" + a.probe + "' is not one of rademacher, gaussian");
+      lo.divergence = DivergenceEstimator::hutchinson(a.hutchinson, pk, a.probe_seed);
+    }
+    if (!a.data.empty() && !a.dataset.empty()) throw Error("give either --data or --dataset, not both");
+    if (a.data.empty() && a.dataset.empty()) throw Error("give the points to score with --data FILE or --dataset NAME");
+    const int d = model.dim();
+    // Rows in flight: --chunk, or what --memory-budget allows (an estimate of the solver's and the
+    // model's workspace per row: stage buffers of (x, l) and the MLP's activations and tangents).
+    long chunk = a.solver.chunk;
+    if (a.memory_budget_mb > 0) {
+      const int L = lo.divergence.log_density_components();
+      long widest = 0, sum_widths = 0;
+      for (int w : model.architecture().dims) {
+        widest = std::max<long>(widest, w);
+        sum_widths += w;
+      }
+      const double per_row = sizeof(T) * (16.0 * (d + L) + 2.0 * (d + 1) * sum_widths + 4.0 * widest) + 64;
+      chunk = std::max(1L, static_cast<long>(a.memory_budget_mb * 1048576.0 / per_row));
+    }
+    const bool bars = g.progress && !g.quiet && root;
+    if (!a.data.empty() && a.data.extension() == ".npy") {
+      // Streamed: the file is read chunk by chunk, never whole; a rank reads only its rows.
+      if (!std::filesystem::exists(a.data)) throw Error("--data '" + a.data.string() + "' does not exist");
+      NpyRowReader reader(a.data);
+      if (reader.cols() != d || reader.shape().size() != 2)
+        throw Error("--data '" + a.data.string() + "' has shape (" + std::to_string(reader.rows()) + ", " +
+                    std::to_string(reader.cols()) + ") but the model's dimension is " + std::to_string(d));
+      rows = reader.rows();
+      const RowBlock b = my_block(rows);
+      const RowSource fetch = [&](long first, long count) { return reader.read_rows<double>(b.first + first, count); };
+      lo.index_offset = static_cast<std::uint64_t>(b.first);
+      s = score_data<T>(f, lo, b.count, fetch, chunk, bars, "likelihood");
+    } else {
+      const Matrix data = !a.data.empty() ? read_matrix(a.data) : draw_dataset<T>(a.dataset, d, a.n, a.data_seed);
+      if (data.cols != d)
+        throw Error("data has " + std::to_string(data.cols) + " columns but the model's dimension is " +
+                    std::to_string(d));
+      rows = data.rows;
+      const RowBlock b = my_block(rows);
+      const RowSource fetch = [&](long first, long count) {
+        const auto begin = data.data.begin() + (b.first + first) * data.cols;
+        return std::vector<double>(begin, begin + count * data.cols);
+      };
+      lo.index_offset = static_cast<std::uint64_t>(b.first);
+      s = score_data<T>(f, lo, b.count, fetch, chunk, bars, "likelihood");
+    }
+    if (rows == 0) throw Error("--data '" + a.data.string() + "' holds no rows");
+  });
+  if (ranks) {
+    // The per-row table in row order on rank 0; the summary from it, summed in row order as
+    // score_data does, so that it is the single-process summary bit for bit.
+    gather_table(s.table, rows, 1);
+    sum_counter(s.counter);
+    s.seconds = max_over_ranks(s.seconds);
+    double sum = 0, sum2 = 0;
+    long ok = 0;
+    for (const auto& r : s.table.rows)
+      if (static_cast<int>(r[3]) == static_cast<int>(Status::success)) {
+        sum += r[0];
+        sum2 += r[0] * r[0];
+        ++ok;
+      }
+    s.mean_log_p = ok ? sum / ok : std::nan("");
+    s.stderr_log_p = ok > 1 ? std::sqrt(std::max(0.0, sum2 / ok - s.mean_log_p * s.mean_log_p) / (ok - 1)) : std::nan("");
   }
-  if (rows == 0) throw Error("--data '" + a.data.string() + "' holds no rows");
-  if (!a.out.empty()) write_table(a.out, s.table);
-  std::printf("{\"command\": \"likelihood\", \"n\": %ld, \"method\": \"%s\", \"divergence\": \"%s\", \"seconds\": %s, "
-              "\"mean_log_p\": %s, \"nll\": %s, \"nll_stderr\": %s, \"nfe_mean\": %s, \"status\": %s}\n",
-              rows, a.solver.method.c_str(), a.hutchinson > 0 ? "hutchinson" : "exact",
-              json_number(s.seconds).c_str(), json_number(s.mean_log_p).c_str(), json_number(-s.mean_log_p).c_str(),
-              json_number(s.stderr_log_p).c_str(), json_number(s.counter.nfe_total / rows).c_str(),
-              s.counter.json().c_str());
-  if (!g.quiet) {
-    std::fprintf(stderr, "odeflow likelihood: %ld points, %s divergence, %s: mean log p %.4f nats (NLL %.4f +- %.4f), "
-                         "%.1f evaluations per point, %.2f s\n",
-                 rows, a.hutchinson > 0 ? "Hutchinson" : "exact", a.solver.method.c_str(), s.mean_log_p,
-                 -s.mean_log_p, s.stderr_log_p, s.counter.nfe_total / rows, s.seconds);
-    s.counter.print("odeflow likelihood");
-  }
+  on_rank0([&] {
+    if (!a.out.empty()) write_table(a.out, s.table);
+    std::printf("{\"command\": \"likelihood\", \"n\": %ld, \"method\": \"%s\", \"divergence\": \"%s\", \"seconds\": %s, "
+                "\"mean_log_p\": %s, \"nll\": %s, \"nll_stderr\": %s, \"nfe_mean\": %s, \"status\": %s%s}\n",
+                rows, a.solver.method.c_str(), a.hutchinson > 0 ? "hutchinson" : "exact",
+                json_number(s.seconds).c_str(), json_number(s.mean_log_p).c_str(), json_number(-s.mean_log_p).c_str(),
+                json_number(s.stderr_log_p).c_str(), json_number(s.counter.nfe_total / rows).c_str(),
+                s.counter.json().c_str(), ranks ? (", \"ranks\": " + std::to_string(world_size())).c_str() : "");
+    if (!g.quiet) {
+      std::fprintf(stderr, "odeflow likelihood: %ld points, %s divergence, %s: mean log p %.4f nats (NLL %.4f +- %.4f), "
+                           "%.1f evaluations per point, %.2f s\n",
+                   rows, a.hutchinson > 0 ? "Hutchinson" : "exact", a.solver.method.c_str(), s.mean_log_p,
+                   -s.mean_log_p, s.stderr_log_p, s.counter.nfe_total / rows, s.seconds);
+      s.counter.print("odeflow likelihood");
+    }
+  });
   if (s.counter.count[0] != rows) throw ExitCode{3};
 }
 

@@ -79,10 +79,14 @@ struct SampledFlow {
 /// n samples of the flow f from N(0, I) (sample i from source index i under `seed`), in
 /// chunks of `chunk` (results do not depend on it); optionally the states at `times` and
 /// log p1 as a last column of x1 (forward divergence integral).
+///
+/// `first`: the samples are [first, first + n) of a larger run (an MPI rank's block); chunks
+/// are cut at the multiples of `chunk` of the whole run. The trajectory table is chunk by
+/// chunk, time-major within a chunk.
 template <class T, class Field>
 SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, std::uint64_t seed,
                         const std::vector<double>& times, bool with_log_p, long chunk, bool progress,
-                        const char* label) {
+                        const char* label, long first = 0) {
   using Exec = Kokkos::DefaultExecutionSpace;
   using Rows = Kokkos::View<T**, Kokkos::LayoutRight>;
   const int d = f.dim();
@@ -95,10 +99,10 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
   Progress bar(label, n, progress);
   Stopwatch w;
   const StandardNormal<T> source{d};
-  for (long i0 = 0; i0 < n; i0 += chunk) {
-    const long m = std::min(chunk, n - i0);
+  for (long g0 = first; g0 < first + n;) {
+    const long m = std::min(chunk - g0 % chunk, first + n - g0), i0 = g0 - first;  // global g0, local i0
     Rows x0("odeflow::cli::x0", m, d), x1("odeflow::cli::x1", m, d);
-    sample_source(Exec(), source, seed, x0, static_cast<std::uint64_t>(i0));
+    sample_source(Exec(), source, seed, x0, static_cast<std::uint64_t>(g0));
     Kokkos::View<Statistics<T>*> stats;
     Kokkos::View<T***> traj;
     Kokkos::View<T*> logp;
@@ -107,7 +111,7 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
       LikelihoodOptions<T> lo;
       lo.solver = so;
       lo.times = tt;
-      lo.index_offset = static_cast<std::uint64_t>(i0);
+      lo.index_offset = static_cast<std::uint64_t>(g0);
       const auto r = sample_with_log_likelihood(Exec(), f, source, x0, lo);
       Kokkos::deep_copy(x1, r.x_other);
       stats = r.stats;
@@ -140,6 +144,7 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
         out.trajectory.rows.push_back(std::move(r));
       }
     bar.update(i0 + m);
+    g0 += m;
   }
   bar.finish();
   out.seconds = w.seconds();
@@ -154,7 +159,9 @@ struct ScoredData {
 };
 
 /// Scores every row of `data` under the flow f (source N(0, I)), in chunks of `chunk`;
-/// Hutchinson probes are keyed by the row index, so chunking does not change results.
+/// Hutchinson probes are keyed by the row index (lo.index_offset + the row), so chunking
+/// does not change results, and a rank scoring rows [first, first + n) of a larger data set
+/// passes lo.index_offset = first to get the probes of one process.
 /// Rows [first, first + count) of the data to score, row-major doubles.
 using RowSource = std::function<std::vector<double>(long first, long count)>;
 
@@ -185,6 +192,7 @@ ScoredData score_data(const Field& f, LikelihoodOptions<T> lo, long rows, const 
   const StandardNormal<T> source{d};
   double sum = 0, sum2 = 0;
   long ok = 0;
+  const std::uint64_t base = lo.index_offset;
   for (long i0 = 0; i0 < rows; i0 += chunk) {
     const long m = std::min(chunk, rows - i0);
     const std::vector<double> block = fetch(i0, m);
@@ -194,11 +202,12 @@ ScoredData score_data(const Field& f, LikelihoodOptions<T> lo, long rows, const 
       for (int k = 0; k < d; ++k) {
         const double v = block[static_cast<std::size_t>(i * d + k)];
         if (!std::isfinite(v))
-          throw Error("data row " + std::to_string(i0 + i) + " column " + std::to_string(k) + " is not finite");
+          throw Error("data row " + std::to_string(base + static_cast<std::uint64_t>(i0 + i)) + " column " +
+                      std::to_string(k) + " is not finite");
         hx(i, k) = static_cast<T>(v);
       }
     Kokkos::deep_copy(x, hx);
-    lo.index_offset = static_cast<std::uint64_t>(i0);
+    lo.index_offset = base + static_cast<std::uint64_t>(i0);
     const auto r = log_likelihood(Exec(), f, source, x, lo);
     auto hl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.log_p);
     auto he = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.log_p_stderr);

@@ -4,7 +4,11 @@
 //
 // Exit codes: 0 success; 1 a bad argument, file or failed run (one line on stderr says what);
 // 2 command-line syntax (CLI11's message); 3 some trajectories or samples did not succeed.
+//
+// Built with MPI, `mpirun -n P odeflow sample|likelihood|ensemble ...` splits the rows over the
+// ranks (docs/mpi.md): rank 0 writes the outputs and prints; every rank ends with the same code.
 #include "cli.hpp"
+#include "distributed.hpp"
 
 #include <odeflow/solvers/validation.hpp>
 
@@ -15,6 +19,8 @@
 
 int main(int argc, char** argv) {
   using namespace odeflow::cli;
+  const MpiSession mpi(&argc, &argv);  // before Kokkos starts, finalised after it ends
+  const bool speaks = world_rank() == 0;  // only rank 0 prints usage and argument errors
   CLI::App app{"odeflow: batched ODE solvers on Kokkos, with flow matching"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("odeflow ") + ODEFLOW_VERSION_STRING);
@@ -51,8 +57,9 @@ int main(int argc, char** argv) {
     if (app.get_subcommand_no_throw(w) == nullptr) {
       std::string known;
       for (const auto* s : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + s->get_name();
-      std::fprintf(stderr, "odeflow: error: '%s' is not a subcommand (known: %s); odeflow --help lists them\n",
-                   w.c_str(), known.c_str());
+      if (speaks)
+        std::fprintf(stderr, "odeflow: error: '%s' is not a subcommand (known: %s); odeflow --help lists them\n",
+                     w.c_str(), known.c_str());
       return 2;
     }
     break;
@@ -62,12 +69,15 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version print and succeed; every syntax error (CLI11's own codes) is 2.
-    return app.exit(e) == 0 ? 0 : 2;
+    return (speaks ? app.exit(e) : e.get_exit_code()) == 0 ? 0 : 2;
   } catch (const ExitCode& e) {
     return e.code;
   } catch (const std::exception& e) {
+    // Every rank meets argument and file errors alike: rank 0 says it. A rank's own failure
+    // (RankError, from collectively()) is said by that rank.
     for (const auto* s : app.get_subcommands()) sub = "odeflow " + s->get_name();
-    std::fprintf(stderr, "%s: error: %s\n", sub.c_str(), e.what());
+    if (speaks || dynamic_cast<const RankError*>(&e) != nullptr)
+      std::fprintf(stderr, "%s: error: %s\n", sub.c_str(), e.what());
     return 1;
   }
   return 0;
