@@ -12,6 +12,7 @@
 #include <odeflow/flows/schedulers/cond_ot_scheduler.hpp>
 #include <odeflow/flows/source_distribution.hpp>
 #include <odeflow/flows/train.hpp>
+#include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -28,9 +29,9 @@ Rows sample_model(const odeflow::Mlp<float>& model, int n, double* nfe_per_sampl
   Rows x0("x0", n, 2), x1("x1", n, 2);
   odeflow::sample_source(Exec(), odeflow::StandardNormal<float>{2}, /*seed=*/11, x0);
   odeflow::SampleOptions<float> opt;
-  opt.solver.method = "dopri5";
   opt.solver.rtol = opt.solver.atol = 1e-5f;
-  const auto result = odeflow::sample(Exec(), field, x0, x1, opt);
+  // The method as a type compiles only it; by name, set opt.solver.method and drop the tableau.
+  const auto result = odeflow::sample(Exec(), odeflow::DormandPrince54<float>{}, field, x0, x1, opt);
   const auto stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, result.stats);
   double nfe = 0;
   for (int i = 0; i < n; ++i) nfe += stats(i).nfe;  // stats(i).status says whether sample i succeeded

@@ -9,6 +9,7 @@
 #include <odeflow/flows/mlp_field.hpp>
 #include <odeflow/flows/mlp_io.hpp>
 #include <odeflow/flows/source_distribution.hpp>
+#include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -33,9 +34,10 @@ int main(int argc, char** argv) {
     const odeflow::StandardNormal<T> source{model.dim()};
     Kokkos::View<T**, Kokkos::LayoutRight> x0("x0", n, model.dim());
     odeflow::sample_source(Exec(), source, /*seed=*/3, x0);
-    odeflow::LikelihoodOptions<T> opt;  // dopri5, rtol = atol = 1e-5, exact divergence
-    const auto fwd = odeflow::sample_with_log_likelihood(Exec(), field, source, x0, opt);  // x1 in fwd.x_other
-    const auto bwd = odeflow::log_likelihood(Exec(), field, source, fwd.x_other, opt);
+    odeflow::LikelihoodOptions<T> opt;  // rtol = atol = 1e-5, exact divergence
+    const odeflow::DormandPrince54<T> dopri5;  // the method as a type: only it is compiled
+    const auto fwd = odeflow::sample_with_log_likelihood(Exec(), dopri5, field, source, x0, opt);  // x1 in fwd.x_other
+    const auto bwd = odeflow::log_likelihood(Exec(), dopri5, field, source, fwd.x_other, opt);
     // snippet-end: load-model
     auto lf = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, fwd.log_p);
     auto lb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, bwd.log_p);
