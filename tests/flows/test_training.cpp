@@ -174,7 +174,7 @@ Rows<float> sample_flow(const Mlp<float>& m, int ns) {
 // Trains a 4 x 128 SiLU MLP on the checkerboard for `iterations` at `batch`, then judges the held-out
 // loss against the Bayes floor and the samples' energy distance against references. `explained` is the
 // fraction of the explainable loss (L0 - L*) the model must capture.
-void checkerboard_run(int iterations, int batch, int ns, double explained, double gauss_factor) {
+[[maybe_unused]] void checkerboard_run(int iterations, int batch, int ns, double explained, double gauss_factor) {
   using T = float;
   const int d = 2;
   const AffinePath<CondOTScheduler<T>> path{};
