@@ -5,6 +5,8 @@
 #include <odeflow/mpi/ensemble.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 
+#include "mpi_timing.hpp"
+
 #include <Kokkos_Core.hpp>
 #include <mpi.h>
 
@@ -13,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <ctime>
 
 namespace {
 struct Lorenz {
@@ -49,40 +50,20 @@ int main(int argc, char** argv) {
     auto o = odeflow::default_options<Tab>();
     o.norm.rtol = o.norm.atol = 1e-8;
     const int threads = Kokkos::DefaultExecutionSpace().concurrency();
-    // Best of `reps` by wall time; with it, the slowest and fastest rank's solve (load balance)
-    // and the CPU time summed over ranks (the work, which contention on a shared machine
-    // inflates less than wall time).
-    double best_total = 1e300, solve_max = 0, solve_min = 0, cpu_sum = 0, nfe = 0, nfe_imbalance = 0;
+    odeflow_bench::BestRepetition best;  // best of `reps` by wall time (mpi_timing.hpp)
+    double nfe = 0, nfe_imbalance = 0;
     for (int r = 0; r < reps; ++r) {
       MPI_Barrier(MPI_COMM_WORLD);
       const double t0 = MPI_Wtime();
-      timespec c0{}, c1{};
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+      const double cpu0 = odeflow_bench::process_cpu_seconds();
       // snippet-begin: distributed-solve
       const auto res = odeflow::mpi::solve_ensemble_distributed<Tab>(
           MPI_COMM_WORLD, Kokkos::DefaultExecutionSpace(), odeflow::PerTrajectory<3>{}, Study{n},
           [](long, int k) { return k == 0 ? 1.0 : 0.0; }, n, 3, 0.0, 1.0, o);
       // snippet-end: distributed-solve
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-      const double cpu = double(c1.tv_sec - c0.tv_sec) + 1e-9 * double(c1.tv_nsec - c0.tv_nsec);
-      double smax = 0, smin = 0, csum = 0;
-      MPI_Reduce(&res.seconds_solve, &smax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-      MPI_Reduce(&res.seconds_solve, &smin, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
-      MPI_Reduce(&cpu, &csum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-      MPI_Barrier(MPI_COMM_WORLD);
-      const double total = MPI_Wtime() - t0;
-      if (total < best_total) {
-        best_total = total;
-        solve_max = smax;
-        solve_min = smin;
-        cpu_sum = csum;
-      }
+      best.record(t0, cpu0, res.seconds_solve);
       nfe = double(res.summary.nfe) / double(n);
-      // Work imbalance, deterministic: the busiest rank's function evaluations over the mean.
-      long local_nfe = 0, max_nfe = 0;
-      for (std::size_t i = 0; i < res.stats_local.extent(0); ++i) local_nfe += res.stats_local(i).nfe;
-      MPI_Reduce(&local_nfe, &max_nfe, 1, MPI_LONG, MPI_MAX, 0, MPI_COMM_WORLD);
-      nfe_imbalance = double(max_nfe) * size / double(res.summary.nfe);
+      nfe_imbalance = odeflow_bench::nfe_imbalance(res.stats_local, res.summary.nfe, size);
       if (rank == 0 && res.summary.count[0] != n) std::fprintf(stderr, "warning: %ld failures\n", n - res.summary.count[0]);
     }
     if (rank == 0)
@@ -91,8 +72,8 @@ int main(int argc, char** argv) {
           "\"ranks\":%d,\"threads\":%d,\"threads_total\":%d,\"n\":%ld,\"seconds\":%.6g,\"seconds_solve_max\":%.6g,"
           "\"seconds_solve_min\":%.6g,\"cpu_seconds_sum\":%.6g,\"traj_per_s\":%.6g,\"traj_per_cpu_s\":%.6g,"
           "\"nfe_per_traj\":%.2f,\"nfe_imbalance\":%.4f,\"backend\":\"%s\"}\n",
-          size, threads, threads * size, n, best_total, solve_max, solve_min, cpu_sum, double(n) / best_total,
-          double(n) / cpu_sum, nfe, nfe_imbalance, Kokkos::DefaultExecutionSpace::name());
+          size, threads, threads * size, n, best.total, best.solve_max, best.solve_min, best.cpu_sum,
+          double(n) / best.total, double(n) / best.cpu_sum, nfe, nfe_imbalance, Kokkos::DefaultExecutionSpace::name());
   }
   MPI_Finalize();
   return 0;

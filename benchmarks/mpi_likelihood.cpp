@@ -8,6 +8,8 @@
 #include <odeflow/flows/mpi/distributed_flow.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 
+#include "mpi_timing.hpp"
+
 #include <Kokkos_Core.hpp>
 #include <mpi.h>
 
@@ -15,7 +17,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <string>
 
 namespace {
@@ -48,12 +49,12 @@ int main(int argc, char** argv) {
     using Tab = odeflow::DormandPrince54<float>;
     const odeflow::MlpField<float> f(odeflow::load_mlp<float, Exec::memory_space>(model));
     const int threads = Exec().concurrency();
-    double best_total = 1e300, solve_max = 0, solve_min = 0, cpu_sum = 0, nfe = 0, nfe_imbalance = 0, mean = 0;
+    odeflow_bench::BestRepetition best;
+    double nfe = 0, nfe_imbalance = 0, mean = 0;
     for (int r = 0; r < reps; ++r) {
       MPI_Barrier(MPI_COMM_WORLD);
       const double t0 = MPI_Wtime();
-      timespec c0{}, c1{};
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+      const double cpu0 = odeflow_bench::process_cpu_seconds();
       // snippet-begin: distributed-likelihood
       odeflow::LikelihoodOptions<float> lo;  // exact divergence, dopri5, rtol = atol = 1e-5
       odeflow::mpi::FlowOutput out;          // gather to rank 0; out.file_prefix: per-rank files
@@ -63,26 +64,10 @@ int main(int argc, char** argv) {
       // rank 0: res.log_p (n, 2) = log p1 and its standard error, res.stats (n); every rank:
       // res.summary (solver statistics) and res.likelihood (log p1 sums) over all ranks.
       // snippet-end: distributed-likelihood
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-      const double cpu = double(c1.tv_sec - c0.tv_sec) + 1e-9 * double(c1.tv_nsec - c0.tv_nsec);
-      double smax = 0, smin = 0, csum = 0;
-      MPI_Reduce(&res.seconds_solve, &smax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-      MPI_Reduce(&res.seconds_solve, &smin, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
-      MPI_Reduce(&cpu, &csum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-      MPI_Barrier(MPI_COMM_WORLD);
-      const double total = MPI_Wtime() - t0;
-      if (total < best_total) {
-        best_total = total;
-        solve_max = smax;
-        solve_min = smin;
-        cpu_sum = csum;
-      }
+      best.record(t0, cpu0, res.seconds_solve);
       nfe = double(res.summary.nfe) / double(n);
       mean = res.likelihood.mean();
-      long local_nfe = 0, max_nfe = 0;
-      for (std::size_t i = 0; i < res.stats_local.extent(0); ++i) local_nfe += res.stats_local(i).nfe;
-      MPI_Reduce(&local_nfe, &max_nfe, 1, MPI_LONG, MPI_MAX, 0, MPI_COMM_WORLD);
-      nfe_imbalance = double(max_nfe) * size / double(res.summary.nfe);
+      nfe_imbalance = odeflow_bench::nfe_imbalance(res.stats_local, res.summary.nfe, size);
       if (rank == 0 && res.summary.count[0] != n) std::fprintf(stderr, "warning: %ld failures\n", n - res.summary.count[0]);
     }
     if (rank == 0)
@@ -92,8 +77,8 @@ int main(int argc, char** argv) {
           "\"seconds_solve_max\":%.6g,\"seconds_solve_min\":%.6g,\"cpu_seconds_sum\":%.6g,\"points_per_s\":%.6g,"
           "\"points_per_cpu_s\":%.6g,\"nfe_per_point\":%.2f,\"nfe_imbalance\":%.4f,\"mean_log_p\":%.6f,"
           "\"backend\":\"%s\"}\n",
-          size, threads, threads * size, n, best_total, solve_max, solve_min, cpu_sum, double(n) / best_total,
-          double(n) / cpu_sum, nfe, nfe_imbalance, mean, Exec::name());
+          size, threads, threads * size, n, best.total, best.solve_max, best.solve_min, best.cpu_sum,
+          double(n) / best.total, double(n) / best.cpu_sum, nfe, nfe_imbalance, mean, Exec::name());
   }
   MPI_Finalize();
   return 0;
