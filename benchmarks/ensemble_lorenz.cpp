@@ -204,7 +204,7 @@ Result<int> run_odeint(int threads, const Study<double>& st, long n, double t1, 
   for (int rep = 0; rep < 2; ++rep) {
     auto t0 = Clock::now();
     const double c0 = cpu_now();
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 64)  // as odeflow: trajectory costs differ
     for (long i = 0; i < n; ++i) {
       S u{1, 0, 0};
       long count = 0;

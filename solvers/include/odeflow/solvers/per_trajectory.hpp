@@ -182,10 +182,14 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
     constexpr int W = ODEFLOW_SIMD_BYTES / sizeof(T) > 0 ? ODEFLOW_SIMD_BYTES / sizeof(T) : 1;
     using V = Pack<T, W>;
     const int chunks = (n + W - 1) / W;
+    // Dynamic schedule: trajectories' costs differ (a parameter study's step counts grow with
+    // the parameter), and a static split by index leaves one thread waiting for the other.
+    // Results do not depend on which thread takes a pack.
+    using HostPolicy = Kokkos::RangePolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>;
     if constexpr (N > 0) {
       Kokkos::parallel_for(
           "odeflow::solve_ensemble[PerTrajectory]",
-          Kokkos::RangePolicy<ExecSpace>(space, 0, chunks), KOKKOS_LAMBDA(int c) {
+          HostPolicy(space, 0, chunks), KOKKOS_LAMBDA(int c) {
             const int i0 = c * W;
             StaticWorkspaceFor<Tab, N, V> ws;
             Kokkos::Array<V, N> yp;
@@ -209,7 +213,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
       Kokkos::View<V**, mem> work("odeflow::ensemble_workspace", token.size(), per);
       Kokkos::parallel_for(
           "odeflow::solve_ensemble[PerTrajectory]",
-          Kokkos::RangePolicy<ExecSpace>(space, 0, chunks), KOKKOS_LAMBDA(int c) {
+          HostPolicy(space, 0, chunks), KOKKOS_LAMBDA(int c) {
             const int id = token.acquire();
             const int i0 = c * W;
             V* base = &work(id, 0);
