@@ -7,8 +7,9 @@
 // G x G grid on [-4, 4]^2 (G = 200: 40,000 points; --quick: 40), with the explicit midpoint rule
 // at dt = 0.05 and with dopri5 at atol = rtol = 1e-5. The torch rows say which peer ran ("peer":
 // torchdiffeq when importable, else the script's built-in torchdiffeq-like integrator).
-// dopri5 also runs with one shared step for the whole batch ("stepping": "shared", torchdiffeq's
-// rule), so that the two sides can be compared at equal function evaluations.
+// dopri5 also runs with one shared step for the whole batch and torchdiffeq's controller
+// ("stepping": "shared": Lockstep::shared_step, torchdiffeq_controller), so that the two sides
+// can be compared at equal function evaluations.
 // One JSON object per line: seconds, nfe_per_sample (mean), effective GFLOP/s of the matrix
 // products, max_err_vs_ref (the largest error over the first k rows against a float64 dop853
 // solve at rtol = atol = 1e-10 of the same model, k = min(rows, 1000)), and against torch:
@@ -19,6 +20,7 @@
 #include <odeflow/flows/random.hpp>
 #include <odeflow/flows/sample.hpp>
 #include <odeflow/flows/source_distribution.hpp>
+#include <odeflow/solvers/controller.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince853.hpp>
 #include <odeflow/solvers/tableaus/explicit_midpoint.hpp>
@@ -167,6 +169,7 @@ int main(int argc, char** argv) {
     if (std::string(method) == "midpoint") so.dt = 0.05f;
     so.rtol = so.atol = 1e-5f;
     so.lockstep.shared_step = shared;
+    if (shared) so.controller = odeflow::torchdiffeq_controller<float>(5);  // torchdiffeq's rule
     const std::string tag = std::string(method) + (shared ? "_shared" : "");
     {
       Run r;

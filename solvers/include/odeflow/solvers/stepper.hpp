@@ -112,25 +112,35 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
                            mask_t<V>& finite) {
   constexpr int s = Tab::num_stages;
   const int n_all = ws.dim();
-  const int n = norm.measured(n_all);
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   auto&& f0 = ws.vec(0);
   V acc(T(0)), acc2(T(0));
   mask_t<V> ok(true);
-  for (int k = n; k < n_all; ++k) ok = ok & simd::isfinite(V(ynew[k]));
-  for (int k = 0; k < n; ++k) {
-    ok = ok & simd::isfinite(V(ynew[k]));
-    V e(T(0));
-    detail::stage_sum<s>(ws, k, e, detail::RowE<Tab>{});
-    if constexpr (has_dual_error_estimate<Tab>()) {
-      V e2(T(0));
-      detail::stage_sum<s>(ws, k, e2, detail::RowE2<Tab>{});
-      const V sc = norm.atol + norm.rtol * simd::max(simd::abs(V(y[k])), simd::abs(V(ynew[k])));
-      acc += (e / sc) * (e / sc);
-      acc2 += (e2 / sc) * (e2 / sc);
-    } else {
-      norm.accumulate(acc, norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h));
+  auto sweep = [&](int m) ODEFLOW_INLINE_LAMBDA {
+    for (int k = 0; k < m; ++k) {
+      ok = ok & simd::isfinite(V(ynew[k]));
+      V e(T(0));
+      detail::stage_sum<s>(ws, k, e, detail::RowE<Tab>{});
+      if constexpr (has_dual_error_estimate<Tab>()) {
+        V e2(T(0));
+        detail::stage_sum<s>(ws, k, e2, detail::RowE2<Tab>{});
+        const V sc = norm.atol + norm.rtol * simd::max(simd::abs(V(y[k])), simd::abs(V(ynew[k])));
+        acc += (e / sc) * (e / sc);
+        acc2 += (e2 / sc) * (e2 / sc);
+      } else {
+        norm.accumulate(acc, norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h));
+      }
     }
+  };
+  // Two calls of the same loop: with every component measured (the usual case) its trip count
+  // is the workspace's, a compile-time constant for PerTrajectory<N>, so the loop can unroll as
+  // before passive components existed; with passive components, the measured prefix.
+  const int n = norm.measured(n_all);
+  if (n < n_all) {
+    for (int k = n; k < n_all; ++k) ok = ok & simd::isfinite(V(ynew[k]));
+    sweep(n);
+  } else {
+    sweep(n_all);
   }
   finite = ok;
   if constexpr (has_dual_error_estimate<Tab>()) {
