@@ -1,6 +1,7 @@
 // PerTrajectory ensembles: agreement with the single device-callable solve, batch
 // invariance (bitwise; thread invariance is tests/determinism), static and run-time dimensions, save-at, and per-trajectory faults.
 #include <odeflow/solvers/per_trajectory.hpp>
+#include <odeflow/solvers/problems/lorenz.hpp>
 #include <odeflow/solvers/solve.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
@@ -114,6 +115,29 @@ TEST(PerTrajectory, BatchInvariantBitwise) {
   auto [mid, mids] = run<DormandPrince54<double>>(Space{}, LorenzStudy{total, 3}, 1000, tight());
   for (int i = 0; i < 1000; ++i)
     for (int k = 0; k < 3; ++k) ASSERT_TRUE(same_bits(mid[3 * i + k], big[3 * (i + 3) + k])) << i;
+}
+
+// The library's parameter study returns LorenzRho (sigma and beta as constants, for the host
+// packs' sake): its ensemble must be bitwise the one of Lorenz63 with the same three values.
+struct Lorenz63Study {
+  odeflow::LorenzParameterStudy<double> study;
+  KOKKOS_FUNCTION Lorenz63<double> operator()(int i) const { return Lorenz63<double>{10.0, study.rho(i), 8.0 / 3.0}; }
+};
+
+TEST(PerTrajectory, LorenzParameterStudyIsBitwiseLorenz63) {
+  const int n = 203;
+  const LorenzParameterStudy<double> study{n, 0.0, 21.0};
+  auto [a, as] = run<DormandPrince54<double>>(Space{}, study, n, tight());
+  auto [b, bs] = run<DormandPrince54<double>>(Space{}, Lorenz63Study{study}, n, tight());
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(as[i].status, Status::success);
+    EXPECT_EQ(as[i].nfe, bs[i].nfe) << i;
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(same_bits(a[3 * i + k], b[3 * i + k])) << i << " " << k;
+  }
+  // and against the single solve of Lorenz63 (the reference the other tests use)
+  auto single = solve(DormandPrince54<double>{}, Lorenz63<double>{10.0, study.rho(n - 1), 8.0 / 3.0},
+                      std::array<double, 3>{1, 0, 0}, 0.0, 1.0, tight());
+  for (int k = 0; k < 3; ++k) EXPECT_TRUE(same_bits(a[3 * (n - 1) + k], single.y[k])) << k;
 }
 
 TEST(PerTrajectory, RuntimeDimensionMatchesStatic) {
