@@ -243,6 +243,33 @@ TEST(TeamEnsemble, BatchInvariant) {
   }
 }
 
+// The requested team shape is the one that runs: a field that records the team size it sees.
+struct TeamSizeProbe {
+  int d;
+  Kokkos::View<int, Space> seen;
+  struct Field {
+    Lorenz96<double> base;
+    Kokkos::View<int, Space> seen;
+    template <class Member>
+    KOKKOS_FUNCTION void operator()(const Member& m, double t, const double* y, double* dy) const {
+      Kokkos::single(Kokkos::PerThread(m), [&]() { Kokkos::atomic_max(&seen(), m.team_size()); });
+      base(m, t, y, dy);
+    }
+  };
+  KOKKOS_FUNCTION Field operator()(long i) const { return Field{Study{d, 0}(i), seen}; }
+};
+
+TEST(TeamEnsemble, TeamShapeIsHonoured) {
+  if (Space().concurrency() < 2) GTEST_SKIP() << "needs two threads for a team of two";
+  const int d = 64, n = 9;
+  const TeamSizeProbe probe{d, Kokkos::View<int, Space>("seen")};
+  const Result two = run<DormandPrince54<double>>(TeamPerTrajectory{2, 1}, probe, n, d, 0, adaptive(1e-7), 1.0);
+  int seen = 0;
+  Kokkos::deep_copy(seen, probe.seen);
+  EXPECT_EQ(seen, 2);
+  expect_bitwise(two, run<DormandPrince54<double>>(PerTrajectory<0>{}, Study{d, 0}, n, d, 0, adaptive(1e-7), 1.0));
+}
+
 // (c) Thread count: writes the results of a 300-trajectory ensemble to $ODEFLOW_TEAM_DUMP; ctest
 // runs it with OMP_NUM_THREADS=1 and 2 and compares the files byte for byte.
 TEST(TeamEnsemble, Dump) {

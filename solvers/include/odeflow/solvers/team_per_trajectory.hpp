@@ -367,7 +367,7 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
 /// - `stats`: (n) View of Statistics<T>, as for the PerTrajectory strategy.
 ///
 /// Workspace per trajectory: (workspace_vectors_v<Tab> + 2) d scalars (+ d more for
-/// DOP853's dual error estimate), e.g. Dopri5 in double: 72 d bytes. It lives in team
+/// DOP853's dual error estimate), e.g. Dopri5 in double: 88 d bytes. It lives in team
 /// scratch (level 0 if it fits, else level 1); beyond that in one (n, .) View allocated
 /// per call. A trajectory's result has the same bits in a batch of one or of millions,
 /// with any thread count, team size or vector length, and the same bits as
