@@ -10,7 +10,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <span>
 #include <string>
 
 namespace odeflow {
