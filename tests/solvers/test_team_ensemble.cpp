@@ -150,8 +150,10 @@ std::vector<TeamPerTrajectory> strategies() {
 
 // (a) The team stepper keeps the per-component arithmetic and the error-norm order of the
 // one-thread stepper, and Lorenz96 computes each component alike in both forms: the same bits.
+// d = 512 puts the 45 KB workspace of a Dopri5 trajectory in level-1 team scratch on OpenMP
+// (level 0 holds 32 KB there), the smaller ones in level 0.
 TEST(TeamEnsemble, BitwiseAsPerTrajectoryAdaptiveDopri5) {
-  for (int d : {64, 200}) {
+  for (int d : {64, 200, 512}) {
     const int n = 13;
     const auto o = adaptive(1e-8);
     const Result ref = run<DormandPrince54<double>>(PerTrajectory<0>{}, Study{d, 0}, n, d, 0, o);
