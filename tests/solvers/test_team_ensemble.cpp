@@ -4,6 +4,7 @@
 #include <odeflow/solvers/per_trajectory.hpp>
 #include <odeflow/solvers/problems/lorenz96.hpp>
 #include <odeflow/solvers/team_per_trajectory.hpp>
+#include <odeflow/solvers/tableaus/cash_karp54.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince853.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace odeflow;
@@ -231,6 +233,50 @@ TEST(TeamEnsemble, AgreesWithOdeintDopri5) {
   EXPECT_LT(worst, 1e-6);
 }
 
+// Output times: interpolated by the continuous extension (Dopri5; DOP853 with its extra dense
+// stages, counted in nfe), or stepped onto (Cash-Karp adaptive, RK4 fixed): the same bits and
+// statistics as PerTrajectory<0>'s save_at, and the last output is the final state.
+template <class Tab, class Strategy>
+std::pair<Result, std::vector<double>> run_saved(Strategy strategy, int n, int d, const SolveOptions<double>& o,
+                                                 const std::vector<double>& t_save) {
+  YView y = initial(n, d, 0);
+  SView s("st", n);
+  Kokkos::View<double*, Kokkos::HostSpace> times("times", t_save.size());
+  for (std::size_t j = 0; j < t_save.size(); ++j) times(j) = t_save[j];
+  Kokkos::View<double***, Space> out("out", n, t_save.size(), d);
+  const EnsembleSaveAt<double, decltype(out)> sa{times, out};
+  solve_ensemble<Tab>(Space{}, strategy, Study{d, 0}, y, 0.0, 1.0, o, s, &sa);
+  Result r = collect(y, s);
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, out);
+  return {r, std::vector<double>(h.data(), h.data() + h.size())};
+}
+
+template <class Tab>
+void expect_saved_alike(const SolveOptions<double>& o) {
+  const int n = 6, d = 72;
+  const std::vector<double> t_save{0.0, 0.013, 0.25, 0.5, 0.77, 1.0};
+  const auto team = run_saved<Tab>(TeamPerTrajectory{}, n, d, o, t_save);
+  const auto pt = run_saved<Tab>(PerTrajectory<0>{}, n, d, o, t_save);
+  expect_bitwise(team.first, pt.first);
+  ASSERT_EQ(team.second.size(), pt.second.size());
+  EXPECT_EQ(std::memcmp(team.second.data(), pt.second.data(), team.second.size() * sizeof(double)), 0);
+  const std::size_t m = t_save.size();
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(team.first.st[i].status, Status::success);
+    for (int k = 0; k < d; ++k) {
+      EXPECT_EQ(team.second[(std::size_t(i) * m + 0) * d + k], y0_of(i, k));
+      EXPECT_EQ(team.second[(std::size_t(i) * m + m - 1) * d + k], team.first.y[std::size_t(i) * d + k]);
+    }
+  }
+}
+
+TEST(TeamEnsemble, SaveAtAsPerTrajectory) {
+  expect_saved_alike<DormandPrince54<double>>(adaptive(1e-8));
+  expect_saved_alike<DormandPrince853<double>>(adaptive_for<DormandPrince853<double>>(1e-9));
+  expect_saved_alike<CashKarp54<double>>(adaptive_for<CashKarp54<double>>(1e-8));
+  expect_saved_alike<RungeKutta4<double>>(fixed(0.02));
+}
+
 // (c) A trajectory's bits do not depend on the batch it is solved in, nor on the team shape.
 TEST(TeamEnsemble, BatchInvariant) {
   const int d = 80;
@@ -343,6 +389,17 @@ TEST(TeamEnsemble, BadInput) {
                "team_size = -1");
   expect_throw([&] { solve_ensemble<Tab>(Space{}, TeamPerTrajectory{0, 3}, Study{d, 0}, y, 0.0, 1.0, adaptive(1e-6), SView("s", 4)); },
                "vector_length = 3");
+  Kokkos::View<double*, Kokkos::HostSpace> times("times", 2);
+  times(0) = 0.5;
+  times(1) = 2.0;
+  Kokkos::View<double***, Space> out("out", 4, 2, d);
+  const EnsembleSaveAt<double, decltype(out)> sa{times, out};
+  expect_throw([&] { solve_ensemble<Tab>(Space{}, TeamPerTrajectory{}, Study{d, 0}, y, 0.0, 1.0, adaptive(1e-6), SView("s", 4), &sa); },
+               "t_save[1] = 2");
+  Kokkos::View<double***, Space> out_bad("out", 4, 3, d);
+  const EnsembleSaveAt<double, decltype(out_bad)> sb{times, out_bad};
+  expect_throw([&] { solve_ensemble<Tab>(Space{}, TeamPerTrajectory{}, Study{d, 0}, y, 0.0, 1.0, adaptive(1e-6), SView("s", 4), &sb); },
+               "save_at.out is (4, 3, 64)");
   expect_throw([&] { solve_ensemble<RungeKutta4<double>>(Space{}, TeamPerTrajectory{}, Study{d, 0}, y, 0.0, 1.0, SolveOptions<double>{}, SView("s", 4)); },
                "dt = 0");
 }

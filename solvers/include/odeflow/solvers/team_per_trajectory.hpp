@@ -2,6 +2,7 @@
 #pragma once
 
 #include <odeflow/solvers/default_options.hpp>
+#include <odeflow/solvers/ensemble_save_at.hpp>
 #include <odeflow/solvers/initial_step.hpp>
 #include <odeflow/solvers/integrate.hpp>
 #include <odeflow/solvers/statistics.hpp>
@@ -149,6 +150,58 @@ KOKKOS_FUNCTION T team_rk_error(const Member& m, const ErrorNorm<T>& norm, T h, 
   return err;
 }
 
+/// rk_dense_stages over a team: the extra stages a continuous extension needs (DOP853).
+template <class Tab, class Member, class F, class T>
+KOKKOS_FUNCTION void team_rk_dense_stages(const Member& m, const F& f, T t, T h, const T* y,
+                                          const SpanWorkspace<T>& ws) {
+  constexpr int s = Tab::num_stages;
+  constexpr int extra = Tab::num_dense_stages > s ? Tab::num_dense_stages - s : 0;
+  const int n = ws.dim();
+  static_for<extra>([&](auto im) ODEFLOW_INLINE_LAMBDA {
+    constexpr int i = decltype(im)::value + s;
+    T* dst = ws.vec(slot_tmp_v<Tab>).data;
+    team_for(m, n, [&](int k) {
+      T acc(0);
+      stage_sum<i>(ws, k, acc, RowA<Tab, i>{});
+      dst[k] = simd::fma(h, acc, y[k]);
+    });
+    f(m, t + coef_c<Tab, i> * h, dst, ws.vec(i).data);
+    m.team_barrier();
+  });
+}
+
+/// rk_interpolate over a team, component k going to save_at.put(j, k, value).
+template <class Tab, class Member, class T, class Save>
+KOKKOS_FUNCTION void team_interpolate(const Member& m, T theta, T h, const T* y, const SpanWorkspace<T>& ws,
+                                      int j, const Save& save_at) {
+  constexpr int ds = Tab::num_dense_stages;
+  constexpr int deg = Tab::dense_degree;
+  constexpr Tab tab{};
+  T bt[ds];
+  for (int i = 0; i < ds; ++i) {
+    T acc = 0;
+    for (int p = deg - 1; p >= 0; --p) acc = (acc + tab.d[i * deg + p]) * theta;
+    bt[i] = acc;
+  }
+  team_for(m, ws.dim(), [&](int k) {
+    T acc = 0;
+    for (int i = 0; i < ds; ++i) acc = simd::fma(bt[i], ws.vec(i)[k], acc);
+    save_at.put(j, k, simd::fma(h, acc, y[k]));
+  });
+}
+
+/// Trajectory i's output of an ensemble solve: out(i, j, k), times on the device.
+template <class T, class OutView, class Mem>
+struct TeamEnsembleSaver {
+  Kokkos::View<const T*, Mem> times;
+  OutView out;
+  int i;
+  KOKKOS_FUNCTION int size() const { return static_cast<int>(times.extent(0)); }
+  template <class U = T>
+  KOKKOS_FUNCTION U time(int j) const { return times(j); }
+  KOKKOS_FUNCTION void put(int j, int k, T v) const { out(i, j, k) = v; }
+};
+
 /// initial_step over a team: the two O(n) sums run on one thread (once per solve) with
 /// the shared hinit_* parts, the Euler step and the field over the team.
 template <class Tab, class Member, class F, class T>
@@ -191,6 +244,18 @@ KOKKOS_FUNCTION T team_initial_step(const Member& m, const F& f, T t0, T t1, con
 
 }  // namespace detail
 
+/// No requested output times for integrate_team().
+struct NoTeamSaveAt {
+  /// No output times.
+  KOKKOS_FUNCTION static constexpr int size() { return 0; }
+  /// Never called.
+  template <class T>
+  KOKKOS_FUNCTION static constexpr T time(int) { return T(0); }
+  /// Never called.
+  template <class T>
+  KOKKOS_FUNCTION void put(int, int, T) const {}
+};
+
 /// integrate() for one trajectory by one team, inside the caller's TeamPolicy kernel:
 /// y' = f(t, y) from t0 to t1 with tableau Tab, fixed step (opt.dt > 0) or adaptive.
 /// Every thread of the team must call it with the same arguments.
@@ -201,6 +266,11 @@ KOKKOS_FUNCTION T team_initial_step(const Member& m, const F& f, T t0, T t1, con
 ///   state otherwise).
 /// - `work`: team_workspace_size<Tab>(n) contiguous scalars visible to the whole team.
 /// - `stats`: filled identically in every thread.
+/// - `save_at` (optional): `save_at.size()` output times `save_at.time<T>(j)` (monotone in the
+///   direction of integration, inside [t0, t1]); component k of the state at time j goes to
+///   `save_at.put(j, k, value)`, called by the team's threads (each (j, k) once). Interpolated
+///   by the continuous extension where the method has one (steps are not shortened), else
+///   stepped onto, exactly as integrate()'s SaveAt.
 ///
 /// Team field concept: `f(member, t, y, dydt)` with `template <class Member>
 /// KOKKOS_FUNCTION void operator()(const Member& m, T t, const T* y, T* dydt) const`,
@@ -211,13 +281,13 @@ KOKKOS_FUNCTION T team_initial_step(const Member& m, const F& f, T t0, T t1, con
 /// Steps, statuses (success, max_steps_reached, dt_underflow, non_finite,
 /// invalid_argument) and statistics mean exactly what they mean for integrate(); with
 /// the same per-component arithmetic in the field, the result has the same bits as
-/// integrate() on one thread. No save_at here.
-template <class Tab, class Member, class F>
+/// integrate() on one thread.
+template <class Tab, class Member, class F, class Save = NoTeamSaveAt>
 KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab::value_type t0,
                                       typename Tab::value_type t1, typename Tab::value_type* y, int n,
                                       typename Tab::value_type* work,
                                       const SolveOptions<typename Tab::value_type>& opt,
-                                      Statistics<typename Tab::value_type>& st) {
+                                      Statistics<typename Tab::value_type>& st, const Save& save_at = Save{}) {
   using T = typename Tab::value_type;
   constexpr int s = Tab::num_stages;
   const SpanWorkspace<T> ws{work, n, 1};
@@ -226,6 +296,11 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
   T* k0 = ws.vec(0).data;
   T* ynew = ws.vec(slot_ynew_v<Tab>).data;
   auto copy = [&](const T* src, T* dst) { detail::team_for(m, n, [&](int k) { dst[k] = src[k]; }); };
+  const int m_save = save_at.size();
+  int next_save = 0;
+  auto save_vec = [&](int j, const T* src) {
+    detail::team_for(m, n, [&](int k) { save_at.put(j, k, src[k]); });
+  };
 
   st = Statistics<T>{};
   st.t = t0;
@@ -233,11 +308,43 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
     st.status = Status::invalid_argument;
     return st.status;
   }
+  while (next_save < m_save && save_at.template time<T>(next_save) == t0) save_vec(next_save++, y);
   if (t1 == t0) return st.status;
   const T dir = t1 > t0 ? T(1) : T(-1);
   const T span = Kokkos::fabs(t1 - t0);
   const T eps = Kokkos::Experimental::epsilon<T>::value;
   const T dt_max = opt.dt_max > T(0) ? opt.dt_max : span;
+  // The end of the next step: t1, or the next save time when the method cannot interpolate.
+  auto step_target = [&](T end) {
+    if constexpr (!has_dense_output_v<Tab>) {
+      if (next_save < m_save && dir * (save_at.template time<T>(next_save) - end) < T(0))
+        return save_at.template time<T>(next_save);
+    }
+    return end;
+  };
+  // integrate_lanes' save_in_step for an accepted step (t, t_new] (before y moves on);
+  // returns the evaluations of extra dense stages it needed.
+  auto save_in_step = [&](T t, T h, T t_new) {
+    int extra = 0;
+    while (next_save < m_save) {
+      const T ts = save_at.template time<T>(next_save);
+      if (dir * (ts - t_new) > T(0)) break;
+      if (ts == t_new) {
+        save_vec(next_save, ynew);
+      } else {
+        if constexpr (has_dense_output_v<Tab>) {
+          if (extra == 0) {
+            detail::team_rk_dense_stages<Tab>(m, f, t, h, y, ws);
+            extra = Tab::num_dense_stages > s ? Tab::num_dense_stages - s : 0;
+            if (extra == 0) extra = -1;  // ready, nothing to count
+          }
+          detail::team_interpolate<Tab>(m, (ts - t) / h, h, y, ws, next_save, save_at);
+        }
+      }
+      ++next_save;
+    }
+    return extra > 0 ? extra : 0;
+  };
 
   detail::team_eval(m, f, t0, y, k0);
   st.nfe = 1;
@@ -254,16 +361,18 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
     if (Kokkos::fabs(ratio - nst) > T(64) * eps * ratio) nst = Kokkos::ceil(ratio);
     const long nsteps = static_cast<long>(nst);
     T tc = t0, last_h = T(0);
-    int taken = 0;
+    int taken = 0, dense_extra = 0;
     bool need_k0 = false;
     auto stop = [&](Status why) {
+      st.nfe += dense_extra;
       st.accepted = taken;
       st.t = tc;
       st.dt_last = last_h;
       st.status = why;
       return why;
     };
-    for (long i = 0; i < nsteps; ++i) {
+    long i = 0;
+    while (i < nsteps) {
       if (need_k0) {
         detail::team_eval(m, f, tc, y, k0);
         ++st.nfe;
@@ -271,13 +380,15 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
         if (!detail::team_all_finite(m, k0, n)) return stop(Status::non_finite);
       }
       if (taken >= opt.max_steps) return stop(Status::max_steps_reached);
-      const T target = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
+      const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
+      const T target = step_target(grid_end);
       const T h = target - tc;
       detail::team_rk_step<Tab>(m, f, tc, h, y, ws);
       st.nfe += s - 1;
       bool good = detail::team_all_finite(m, ynew, n);
       if constexpr (Tab::fsal) good = good && detail::team_all_finite(m, ws.vec(s - 1).data, n);
       if (!good) return stop(Status::non_finite);
+      if (m_save > 0) dense_extra += save_in_step(tc, h, target);
       copy(ynew, y);
       if constexpr (Tab::fsal) {
         copy(ws.vec(s - 1).data, k0);
@@ -287,6 +398,7 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
       tc = target;
       last_h = h;
       ++taken;
+      if (target == grid_end) ++i;
     }
     return stop(Status::success);
   }
@@ -304,15 +416,16 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
       st.status = Status::max_steps_reached;
       break;
     }
-    const T remaining = simd::abs(t1 - t);
+    const T target = step_target(t1);
+    const T remaining = simd::abs(target - t);
     const T min_step = simd::max(opt.dt_min, T(16) * eps * simd::abs(t));
     if (h_mag < min_step && remaining > min_step) {
       st.status = last_nonfinite ? Status::non_finite : Status::dt_underflow;
       break;
     }
     const bool lands = h_mag >= remaining * (T(1) - T(4) * eps);
-    const T h = lands ? T(t1 - t) : T(dir * h_mag);
-    const T t_new = lands ? t1 : T(t + h);
+    const T h = lands ? T(target - t) : T(dir * h_mag);
+    const T t_new = lands ? target : T(t + h);
     detail::team_rk_step<Tab>(m, f, t, h, y, ws);
     st.nfe += s - 1;
     ++attempts;
@@ -323,6 +436,7 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
     const bool rej = ok && !(err <= T(1));
     const T fac = opt.controller.factor(ok ? err : T(1), acc, bool(acc || rej), cs);
     if (acc) {
+      if (m_save > 0) st.nfe += save_in_step(t, h, t_new);
       copy(ynew, y);
       t = t_new;
       ++st.accepted;
@@ -367,6 +481,7 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
 /// - `y`: (n, d) View in the space's memory, updated in place to the final (or last
 ///   good) states.
 /// - `stats`: (n) View of Statistics<T>, as for the PerTrajectory strategy.
+/// - `save_at` (optional): output times and an (n, m, d) View.
 ///
 /// Workspace per trajectory: (workspace_vectors_v<Tab> + 2) d scalars (+ d more for
 /// DOP853's dual error estimate), e.g. Dopri5 in double: 88 d bytes. It lives in team
@@ -376,11 +491,13 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
 /// PerTrajectory<0> when the team field computes each component as the pointwise field
 /// does (the stage sums and the error-norm sum keep integrate()'s order).
 /// Throws InvalidArgument on bad shapes or options; numerical failures are per-trajectory
-/// statuses. No save_at for this strategy (yet).
-template <class Tab, class ExecSpace, class Problem, class YView, class StatsView>
+/// statuses. `save_at` (optional): output times and an (n, m, d) View, as for PerTrajectory.
+template <class Tab, class ExecSpace, class Problem, class YView, class StatsView,
+          class OutView = Kokkos::View<typename Tab::value_type***, typename YView::memory_space>>
 void solve_ensemble(const ExecSpace& space, TeamPerTrajectory strategy, const Problem& problem,
                     const YView& y, typename Tab::value_type t0, typename Tab::value_type t1,
-                    const SolveOptions<typename Tab::value_type>& opt, const StatsView& stats) {
+                    const SolveOptions<typename Tab::value_type>& opt, const StatsView& stats,
+                    const EnsembleSaveAt<typename Tab::value_type, OutView>* save_at = nullptr) {
   using T = typename Tab::value_type;
   static_assert(YView::rank == 2, "y must be an (n, d) View");
   const int n = static_cast<int>(y.extent(0));
@@ -394,13 +511,22 @@ void solve_ensemble(const ExecSpace& space, TeamPerTrajectory strategy, const Pr
   if (strategy.vector_length < 0 || (strategy.vector_length & (strategy.vector_length - 1)) != 0)
     throw InvalidArgument("TeamPerTrajectory::vector_length = " + std::to_string(strategy.vector_length) +
                           " must be 0 (Kokkos::AUTO) or a power of two");
-  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, std::span<const T>{});
+  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
+  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
   if (n == 0) return;
 
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using member_type = typename Policy::member_type;
   using mem = typename ExecSpace::memory_space;
   using scratch_view = Kokkos::View<T*, typename ExecSpace::scratch_memory_space, Kokkos::MemoryUnmanaged>;
+  Kokkos::View<T*, mem> dev_times("odeflow::save_times", ts.size());
+  if (!ts.empty()) {
+    auto h = Kokkos::create_mirror_view(dev_times);
+    for (std::size_t j = 0; j < ts.size(); ++j) h(j) = ts[j];
+    Kokkos::deep_copy(space, dev_times, h);
+  }
+  const Kokkos::View<const T*, mem> times = dev_times;
+  const OutView out = save_at ? save_at->out : OutView();
   const std::size_t per = team_workspace_size<Tab>(d) + static_cast<std::size_t>(d);
   const std::size_t bytes = scratch_view::shmem_size(per);
   int level = -1;  // -1: global workspace
@@ -423,21 +549,22 @@ void solve_ensemble(const ExecSpace& space, TeamPerTrajectory strategy, const Pr
           detail::team_for(m, d, [&](int k) { yi[k] = y(i, k); });
           const auto f = problem(i);
           Statistics<T> st;
-          integrate_team<Tab>(m, f, t0, t1, yi, d, work, opt, st);
+          integrate_team<Tab>(m, f, t0, t1, yi, d, work, opt, st,
+                              detail::TeamEnsembleSaver<T, OutView, mem>{times, out, i});
           m.team_barrier();
           Kokkos::parallel_for(Kokkos::TeamVectorRange(m, d), [&](int k) { y(i, k) = yi[k]; });
           Kokkos::single(Kokkos::PerTeam(m), [&]() { stats(i) = st; });
         });
   };
-  const int ts = strategy.team_size, vl = strategy.vector_length;
-  if (ts == 0 && vl == 0) {
+  const int tsz = strategy.team_size, vl = strategy.vector_length;
+  if (tsz == 0 && vl == 0) {
     run(Policy(space, n, Kokkos::AUTO, Kokkos::AUTO));
-  } else if (ts == 0) {
+  } else if (tsz == 0) {
     run(Policy(space, n, Kokkos::AUTO, vl));
   } else if (vl == 0) {
-    run(Policy(space, n, ts, Kokkos::AUTO));
+    run(Policy(space, n, tsz, Kokkos::AUTO));
   } else {
-    run(Policy(space, n, ts, vl));
+    run(Policy(space, n, tsz, vl));
   }
 }
 
