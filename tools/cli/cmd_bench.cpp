@@ -129,7 +129,7 @@ void run_flow(const Field& f, const BenchArgs& a, std::vector<Row>& rows, const 
   auto solve = [&](FlowSolverOptions<double> so, const RowsView& out) {
     SampleOptions<double> o;
     o.solver = so;
-    return sample(Exec(), f, x0, out, o);
+    return sample_by_name<double>(f, x0, out, o);  // compiled in odeflow_flows for MlpField
   };
   FlowSolverOptions<double> ro;
   ro.method = "dop853";

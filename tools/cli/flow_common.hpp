@@ -7,6 +7,7 @@
 #include <odeflow/flows/datasets/registry.hpp>
 #include <odeflow/flows/log_likelihood.hpp>
 #include <odeflow/flows/mlp_field.hpp>
+#include <odeflow/flows/mlp_flows.hpp>
 #include <odeflow/flows/mlp_io.hpp>
 #include <odeflow/flows/sample.hpp>
 #include <odeflow/flows/source_distribution.hpp>
@@ -17,8 +18,24 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <type_traits>
 
 namespace odeflow::cli {
+
+/// Whether Field is the MLP field the odeflow_flows library compiles the by-name solves for
+/// (mlp_flows.hpp): then the command calls those instead of instantiating every method here.
+template <class T, class Field>
+inline constexpr bool compiled_mlp_field = std::is_same_v<Field, MlpField<T>>;
+
+/// sample(Exec(), f, x0, x1, o), compiled in the library for MlpField<T>.
+template <class T, class Field, class X0, class X1>
+SampleResult<T, Kokkos::DefaultExecutionSpace::memory_space> sample_by_name(const Field& f, const X0& x0, const X1& x1,
+                                                                          const SampleOptions<T>& o) {
+  if constexpr (compiled_mlp_field<T, Field>)
+    return sample_mlp(Kokkos::DefaultExecutionSpace(), f, x0, x1, o);
+  else
+    return sample(Kokkos::DefaultExecutionSpace(), f, x0, x1, o);
+}
 
 /// Solver options shared by sample, likelihood and demo.
 struct SolverArgs {
@@ -112,7 +129,12 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
       lo.solver = so;
       lo.times = tt;
       lo.index_offset = static_cast<std::uint64_t>(g0);
-      const auto r = sample_with_log_likelihood(Exec(), f, source, x0, lo);
+      const auto r = [&] {
+        if constexpr (compiled_mlp_field<T, Field>)
+          return sample_with_log_likelihood_mlp(Exec(), f, source, x0, lo);
+        else
+          return sample_with_log_likelihood(Exec(), f, source, x0, lo);
+      }();
       Kokkos::deep_copy(x1, r.x_other);
       stats = r.stats;
       traj = r.trajectory;
@@ -121,7 +143,7 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
       SampleOptions<T> o;
       o.solver = so;
       o.times = tt;
-      const auto r = sample(Exec(), f, x0, x1, o);
+      const auto r = sample_by_name<T>(f, x0, x1, o);
       stats = r.stats;
       traj = r.trajectory;
     }
@@ -208,7 +230,12 @@ ScoredData score_data(const Field& f, LikelihoodOptions<T> lo, long rows, const 
       }
     Kokkos::deep_copy(x, hx);
     lo.index_offset = base + static_cast<std::uint64_t>(i0);
-    const auto r = log_likelihood(Exec(), f, source, x, lo);
+    const auto r = [&] {
+      if constexpr (compiled_mlp_field<T, Field>)
+        return log_likelihood_mlp(Exec(), f, source, x, lo);
+      else
+        return log_likelihood(Exec(), f, source, x, lo);
+    }();
     auto hl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.log_p);
     auto he = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.log_p_stderr);
     auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, r.stats);

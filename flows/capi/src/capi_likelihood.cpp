@@ -3,6 +3,7 @@
 
 #include <odeflow/flows/divergence_estimator.hpp>
 #include <odeflow/flows/log_likelihood.hpp>
+#include <odeflow/flows/mlp_flows.hpp>
 #include <odeflow/flows/source_distribution.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -17,7 +18,7 @@ using odeflow::capi::require;
 
 namespace {
 
-/// The body of both likelihood calls (one instantiation of the by-name solve for both):
+/// The body of both likelihood calls (the by-name solve compiled in odeflow_flows, mlp_flows.hpp):
 /// log p1(x1) under p0 = N(0, I_d), backwards from t = 1 to 0.
 void likelihood(odeflow_model* model, const odeflow_solver* solver, int64_t n, const double* x1,
                 const odeflow::DivergenceEstimator& divergence, uint64_t index_offset, double* log_p,
@@ -49,7 +50,7 @@ void likelihood(odeflow_model* model, const odeflow_solver* solver, int64_t n, c
   {
     std::lock_guard lock(model->mutex);
     odeflow::capi::with_solver_context(
-        *solver, [&] { r = odeflow::log_likelihood(odeflow::capi::Exec(), model->field, source, x, opt); });
+        *solver, [&] { r = odeflow::log_likelihood_mlp(odeflow::capi::Exec(), model->field, source, x, opt); });
   }
   using HostVector = Kokkos::View<double*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
   Kokkos::deep_copy(HostVector(log_p, nn), r.log_p);

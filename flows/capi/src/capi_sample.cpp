@@ -1,7 +1,7 @@
 // C API: sampling a loaded model, x1 = phi_{0 -> 1}(x0), by the lockstep flow solve (odeflow::sample).
 #include "capi_model.hpp"
 
-#include <odeflow/flows/sample.hpp>
+#include <odeflow/flows/mlp_flows.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -34,9 +34,9 @@ odeflow_status odeflow_model_sample(odeflow_model* model, const odeflow_solver* 
     odeflow::SampleResult<double, odeflow::capi::Exec::memory_space> r;
     {
       std::lock_guard lock(model->mutex);
-      // The by-name overload: one instantiation of every method, in this TU only.
+      // The by-name solve compiled in odeflow_flows (mlp_flows.hpp): no method instantiated here.
       odeflow::capi::with_solver_context(
-          *solver, [&] { r = odeflow::sample(odeflow::capi::Exec(), model->field, x, x, opt); });
+          *solver, [&] { r = odeflow::sample_mlp(odeflow::capi::Exec(), model->field, x, x, opt); });
     }
     Kokkos::deep_copy(odeflow::capi::HostRows(x1, nn, d), x);
     odeflow::capi::store_rows(r.stats, nn, status, nfe);
