@@ -87,17 +87,23 @@ void lockstep_stage(const ExecSpace& space, int m, int B, int d, const StView& s
       KOKKOS_LAMBDA(int a) {
         const T h = st(a).dt_last;
         RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+        const auto row = scaled_row<I>(h, RowA<Tab, I>{});
+        // The arithmetic of rk_step (scaled_stage_sum), with stage 0 read from k0.
+        constexpr int first = first_nonzero<RowA<Tab, I>>(std::make_integer_sequence<int, I>{});
         for (int k = 0; k < d; ++k) {
           T acc = 0;
-          // stage 0 lives in k0 (a plain if on a constant: nvcc rejects a first capture in if constexpr)
-          constexpr T a0 = coef_a<Tab, I, 0>;
-          if (a0 != T(0)) acc = simd::fma(a0, k0(a, k), acc);
+          // (plain ifs on constants: nvcc rejects a first capture in if constexpr)
+          if (first == 0) acc = row.hc[0] * k0(a, k);
           static_for<I - 1>([&](auto jm1) {
             constexpr int j = decltype(jm1)::value + 1;
             constexpr T aij = coef_a<Tab, I, j>;
-            if constexpr (aij != T(0)) acc = simd::fma(aij, ws.vec(j)[k], acc);
+            if constexpr (j == first) {
+              acc = row.hc[j] * ws.vec(j)[k];
+            } else if constexpr (aij != T(0)) {
+              acc = simd::fma(row.hc[j], ws.vec(j)[k], acc);
+            }
           });
-          dst(a, k) = simd::fma(h, acc, y(a, k));
+          dst(a, k) = y(a, k) + acc;
         }
         tstage(a) = st(a).t + coef_c<Tab, I> * h;
       });
@@ -115,11 +121,8 @@ void lockstep_dense_stage(const ExecSpace& space, int m, int B, int d, const StV
       KOKKOS_LAMBDA(int a) {
         const T h = st(a).dt_last;
         RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
-        for (int k = 0; k < d; ++k) {
-          T acc = 0;
-          stage_sum<I>(ws, k, acc, RowA<Tab, I>{});
-          tmp(a, k) = simd::fma(h, acc, y(a, k));
-        }
+        const auto row = scaled_row<I>(h, RowA<Tab, I>{});
+        for (int k = 0; k < d; ++k) tmp(a, k) = y(a, k) + scaled_stage_sum<I, RowA<Tab, I>, T>(ws, k, row, {});
         tstage(a) = st(a).t + coef_c<Tab, I> * h;
       });
 }
@@ -156,13 +159,10 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
   if (d != f.dim())
     throw InvalidArgument("x.extent(1) = " + std::to_string(d) + " but the field's dimension is " +
                           std::to_string(f.dim()));
-  if (static_cast<int>(stats.extent(0)) != n)
-    throw InvalidArgument("stats.extent(0) = " + std::to_string(stats.extent(0)) +
-                          " must equal the number of samples " + std::to_string(n));
   if (mode.max_batch < 0)
     throw InvalidArgument("max_batch = " + std::to_string(mode.max_batch) + " must be >= 0");
-  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
-  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
+  const std::span<const T> ts =
+      detail::check_ensemble_arguments<Tab>(n, d, stats, save_at, t0, t1, opt, "samples");
   if (n == 0) return;
 
   const int B = mode.max_batch > 0 ? std::min(n, mode.max_batch) : n;
@@ -172,12 +172,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
   const T eps = Kokkos::Experimental::epsilon<T>::value;
   const T dt_max = opt.dt_max > T(0) ? opt.dt_max : span;
   const int m_save = static_cast<int>(ts.size());
-  Kokkos::View<T*, mem> times("odeflow::save_times", m_save);
-  {
-    auto h = Kokkos::create_mirror_view(times);
-    for (int j = 0; j < m_save; ++j) h(j) = ts[j];
-    Kokkos::deep_copy(space, times, h);
-  }
+  const Kokkos::View<T*, mem> times = detail::device_save_times(space, ts);
   OutView out = save_at ? save_at->out : OutView();
 
   // Double-buffered rows and states: compaction copies the survivors to the other buffer.
@@ -383,19 +378,23 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             KOKKOS_LAMBDA(int a) {
               const T h = st(a).dt_last;
               detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+              const auto row = detail::scaled_row<s>(h, detail::RowB<Tab>{});
+              // The arithmetic of rk_step (scaled_stage_sum), with stage 0 read from k0.
+              constexpr int first =
+                  detail::first_nonzero<detail::RowB<Tab>>(std::make_integer_sequence<int, s>{});
               for (int k = 0; k < d; ++k) {
                 T acc = 0;
                 detail::static_for<s>([&](auto j) {
-                  constexpr T bj = detail::coef_b<Tab, decltype(j)::value>;
-                  if (bj != T(0)) {  // plain ifs on constants: nvcc rejects a first capture in if constexpr
-                    if (decltype(j)::value == 0) {
-                      acc = simd::fma(bj, k0(a, k), acc);
-                    } else {
-                      acc = simd::fma(bj, ws.vec(decltype(j)::value)[k], acc);
-                    }
+                  constexpr int jj = decltype(j)::value;
+                  constexpr T bj = detail::coef_b<Tab, jj>;
+                  const T kj = jj == 0 ? k0(a, k) : ws.vec(jj)[k];
+                  if (jj == first) {  // plain ifs on constants: nvcc rejects a first capture in if constexpr
+                    acc = row.hc[jj] * kj;
+                  } else if (bj != T(0)) {
+                    acc = simd::fma(row.hc[jj], kj, acc);
                   }
                 });
-                ynew(a, k) = simd::fma(h, acc, y(a, k));
+                ynew(a, k) = y(a, k) + acc;
               }
             });
       }

@@ -161,21 +161,12 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
   if (N > 0 && d != N)
     throw InvalidArgument("y.extent(1) = " + std::to_string(d) + " but PerTrajectory<" +
                           std::to_string(N) + "> fixes the dimension at " + std::to_string(N));
-  if (static_cast<int>(stats.extent(0)) != n)
-    throw InvalidArgument("stats.extent(0) = " + std::to_string(stats.extent(0)) +
-                          " must equal the number of trajectories " + std::to_string(n));
-  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
-  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
+  const std::span<const T> ts =
+      detail::check_ensemble_arguments<Tab>(n, d, stats, save_at, t0, t1, opt, "trajectories");
   if (n == 0) return;
 
   using mem = typename ExecSpace::memory_space;
-  Kokkos::View<T*, mem> dev_times("odeflow::save_times", ts.size());
-  if (!ts.empty()) {
-    auto h = Kokkos::create_mirror_view(dev_times);
-    for (std::size_t j = 0; j < ts.size(); ++j) h(j) = ts[j];
-    Kokkos::deep_copy(space, dev_times, h);
-  }
-  const detail::DeviceTimes<T, mem> times{dev_times};
+  const detail::DeviceTimes<T, mem> times{detail::device_save_times(space, ts)};
   OutView out = save_at ? save_at->out : OutView();
 
   if constexpr (detail::is_host_space_v<ExecSpace>) {

@@ -7,6 +7,9 @@
 
 #include <Kokkos_Macros.hpp>
 
+#include <type_traits>
+#include <utility>
+
 namespace odeflow {
 
 namespace detail {
@@ -38,6 +41,54 @@ KOKKOS_FORCEINLINE_FUNCTION void stage_sum(const WS& ws, int k, V& acc, Coef) {
     constexpr auto cj = Coef::template value<jj>;
     if constexpr (cj != decltype(cj)(0)) acc = simd::fma(V(cj), V(ws.vec(jj)[k]), acc);
   });
+}
+
+/// The coefficients of one tableau row times the step: hc[j] = h * coefficient(j), j < I,
+/// computed once per stage (the same products in every execution model, so the same bits).
+template <int I, class H>
+struct ScaledRow {
+  H hc[I > 0 ? I : 1];
+};
+template <int I, class Coef, class H>
+KOKKOS_FORCEINLINE_FUNCTION ScaledRow<I, H> scaled_row(const H& h, Coef) {
+  ScaledRow<I, H> r{};
+  static_for<I>([&](auto j) ODEFLOW_INLINE_LAMBDA {
+    constexpr int jj = decltype(j)::value;
+    constexpr auto cj = Coef::template value<jj>;
+    if constexpr (cj != decltype(cj)(0)) r.hc[jj] = h * H(cj);
+  });
+  return r;
+}
+
+/// Index of the first nonzero coefficient of a row (I when all are zero).
+template <class Coef, int... J>
+constexpr int first_nonzero(std::integer_sequence<int, J...>) {
+  int first = static_cast<int>(sizeof...(J));
+  ((first = (first == static_cast<int>(sizeof...(J)) &&
+             Coef::template value<J> != decltype(Coef::template value<J>)(0))
+                ? J
+                : first),
+   ...);
+  return first;
+}
+
+/// sum_{j<I} hc_j k_j[k], left to right (the newest stage last, so that it adds one fma to the
+/// step's critical path), skipping zero coefficients at compile time. The caller adds the sum
+/// to y_k once, as Boost.Odeint and torchdiffeq do, so that the state is rounded once per stage.
+template <int I, class Coef, class V, class WS, class H>
+KOKKOS_FORCEINLINE_FUNCTION V scaled_stage_sum(const WS& ws, int k, const ScaledRow<I, H>& row, Coef) {
+  constexpr int first = first_nonzero<Coef>(std::make_integer_sequence<int, I>{});
+  V acc(scalar_t<V>(0));
+  static_for<I>([&](auto j) ODEFLOW_INLINE_LAMBDA {
+    constexpr int jj = decltype(j)::value;
+    constexpr auto cj = Coef::template value<jj>;
+    if constexpr (jj == first) {
+      acc = V(row.hc[jj]) * V(ws.vec(jj)[k]);
+    } else if constexpr (cj != decltype(cj)(0)) {
+      acc = simd::fma(V(row.hc[jj]), V(ws.vec(jj)[k]), acc);
+    }
+  });
+  return acc;
 }
 
 template <class Tab, int I>
@@ -85,20 +136,20 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
     constexpr int i = decltype(im1)::value + 1;
     constexpr int dst_slot = (Tab::fsal && i == s - 1) ? slot_ynew_v<Tab> : slot_tmp_v<Tab>;
     auto&& dst = ws.vec(dst_slot);
+    const auto row = detail::scaled_row<i>(h, detail::RowA<Tab, i>{});
     for (int k = 0; k < n; ++k) {
-      auto acc = decltype(y[k] * h)(0);
-      detail::stage_sum<i>(ws, k, acc, detail::RowA<Tab, i>{});
-      dst[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
+      using V = std::remove_cvref_t<decltype(y[k] * h)>;
+      dst[k] = V(y[k]) + detail::scaled_stage_sum<i, detail::RowA<Tab, i>, V>(ws, k, row, {});
     }
     auto&& ki = ws.vec(i);
     f(t + detail::coef_c<Tab, i> * h, dst, ki);
   });
   if constexpr (!Tab::fsal) {
     auto&& ynew = ws.vec(slot_ynew_v<Tab>);
+    const auto row = detail::scaled_row<s>(h, detail::RowB<Tab>{});
     for (int k = 0; k < n; ++k) {
-      auto acc = decltype(y[k] * h)(0);
-      detail::stage_sum<s>(ws, k, acc, detail::RowB<Tab>{});
-      ynew[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
+      using V = std::remove_cvref_t<decltype(y[k] * h)>;
+      ynew[k] = V(y[k]) + detail::scaled_stage_sum<s, detail::RowB<Tab>, V>(ws, k, row, {});
     }
   }
 }
@@ -162,15 +213,30 @@ KOKKOS_FUNCTION void rk_dense_stages(const F& f, TT t, TT h, const Y& y, WS& ws)
   detail::static_for<extra>([&](auto im) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im)::value + s;
     auto&& dst = ws.vec(slot_tmp_v<Tab>);
+    const auto row = detail::scaled_row<i>(h, detail::RowA<Tab, i>{});
     for (int k = 0; k < n; ++k) {
-      auto acc = decltype(y[k] * h)(0);
-      detail::stage_sum<i>(ws, k, acc, detail::RowA<Tab, i>{});
-      dst[k] = simd::fma(decltype(acc)(h), acc, decltype(acc)(y[k]));
+      using V = std::remove_cvref_t<decltype(y[k] * h)>;
+      dst[k] = V(y[k]) + detail::scaled_stage_sum<i, detail::RowA<Tab, i>, V>(ws, k, row, {});
     }
     auto&& ki = ws.vec(i);
     f(t + detail::coef_c<Tab, i> * h, dst, ki);
   });
 }
+
+namespace detail {
+/// The continuous extension's weights b_i(theta) = sum_p d_{i,p} theta^(p+1), i < num_dense_stages,
+/// by Horner's rule (rk_interpolate and the team solver's interpolation share them).
+template <class Tab, class T>
+KOKKOS_FORCEINLINE_FUNCTION void dense_weights(T theta, T* bt) {
+  constexpr int deg = Tab::dense_degree;
+  constexpr Tab tab{};
+  for (int i = 0; i < Tab::num_dense_stages; ++i) {
+    T acc = 0;
+    for (int p = deg - 1; p >= 0; --p) acc = (acc + tab.d[i * deg + p]) * theta;
+    bt[i] = acc;
+  }
+}
+}  // namespace detail
 
 /// Continuous extension for lane l: out[k] = y_l[k] + h sum_i b_i(theta) k_i,l[k], theta in [0, 1],
 /// after rk_step (and rk_dense_stages when the method has extra dense stages).
@@ -179,14 +245,8 @@ template <class Tab, class T, class Y, class WS, class Out>
 KOKKOS_FUNCTION void rk_interpolate(T theta, T h, const Y& y, const WS& ws, int l, Out&& out) {
   static_assert(Tab::dense_order > 0, "the method has no continuous extension");
   constexpr int ds = Tab::num_dense_stages;
-  constexpr int deg = Tab::dense_degree;
-  constexpr Tab tab{};
   T bt[ds];
-  for (int i = 0; i < ds; ++i) {
-    T acc = 0;
-    for (int p = deg - 1; p >= 0; --p) acc = (acc + tab.d[i * deg + p]) * theta;
-    bt[i] = acc;
-  }
+  detail::dense_weights<Tab>(theta, bt);
   const int n = ws.dim();
   for (int k = 0; k < n; ++k) {
     T acc = 0;

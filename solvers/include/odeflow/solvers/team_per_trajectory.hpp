@@ -71,7 +71,7 @@ KOKKOS_FORCEINLINE_FUNCTION void team_eval(const Member& m, const F& f, T t, con
 }
 
 /// rk_step with the components spread over the team: the same per-component arithmetic
-/// (detail::stage_sum and one fma), so the same bits as the one-thread stepper.
+/// (detail::scaled_stage_sum and one addition), so the same bits as the one-thread stepper.
 template <class Tab, class Member, class F, class T>
 KOKKOS_FUNCTION void team_rk_step(const Member& m, const F& f, T t, T h, const T* y,
                                   const SpanWorkspace<T>& ws) {
@@ -81,21 +81,15 @@ KOKKOS_FUNCTION void team_rk_step(const Member& m, const F& f, T t, T h, const T
     constexpr int i = decltype(im1)::value + 1;
     constexpr int dst_slot = (Tab::fsal && i == s - 1) ? slot_ynew_v<Tab> : slot_tmp_v<Tab>;
     T* dst = ws.vec(dst_slot).data;
-    team_for(m, n, [&](int k) {
-      T acc(0);
-      stage_sum<i>(ws, k, acc, RowA<Tab, i>{});
-      dst[k] = simd::fma(h, acc, y[k]);
-    });
+    const auto row = scaled_row<i>(h, RowA<Tab, i>{});
+    team_for(m, n, [&](int k) { dst[k] = y[k] + scaled_stage_sum<i, RowA<Tab, i>, T>(ws, k, row, {}); });
     f(m, t + coef_c<Tab, i> * h, dst, ws.vec(i).data);
     m.team_barrier();
   });
   if constexpr (!Tab::fsal) {
     T* ynew = ws.vec(slot_ynew_v<Tab>).data;
-    team_for(m, n, [&](int k) {
-      T acc(0);
-      stage_sum<s>(ws, k, acc, RowB<Tab>{});
-      ynew[k] = simd::fma(h, acc, y[k]);
-    });
+    const auto row = scaled_row<s>(h, RowB<Tab>{});
+    team_for(m, n, [&](int k) { ynew[k] = y[k] + scaled_stage_sum<s, RowB<Tab>, T>(ws, k, row, {}); });
   }
 }
 
@@ -160,11 +154,8 @@ KOKKOS_FUNCTION void team_rk_dense_stages(const Member& m, const F& f, T t, T h,
   static_for<extra>([&](auto im) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im)::value + s;
     T* dst = ws.vec(slot_tmp_v<Tab>).data;
-    team_for(m, n, [&](int k) {
-      T acc(0);
-      stage_sum<i>(ws, k, acc, RowA<Tab, i>{});
-      dst[k] = simd::fma(h, acc, y[k]);
-    });
+    const auto row = scaled_row<i>(h, RowA<Tab, i>{});
+    team_for(m, n, [&](int k) { dst[k] = y[k] + scaled_stage_sum<i, RowA<Tab, i>, T>(ws, k, row, {}); });
     f(m, t + coef_c<Tab, i> * h, dst, ws.vec(i).data);
     m.team_barrier();
   });
@@ -175,14 +166,8 @@ template <class Tab, class Member, class T, class Save>
 KOKKOS_FUNCTION void team_interpolate(const Member& m, T theta, T h, const T* y, const SpanWorkspace<T>& ws,
                                       int j, const Save& save_at) {
   constexpr int ds = Tab::num_dense_stages;
-  constexpr int deg = Tab::dense_degree;
-  constexpr Tab tab{};
   T bt[ds];
-  for (int i = 0; i < ds; ++i) {
-    T acc = 0;
-    for (int p = deg - 1; p >= 0; --p) acc = (acc + tab.d[i * deg + p]) * theta;
-    bt[i] = acc;
-  }
+  dense_weights<Tab>(theta, bt);
   team_for(m, ws.dim(), [&](int k) {
     T acc = 0;
     for (int i = 0; i < ds; ++i) acc = simd::fma(bt[i], ws.vec(i)[k], acc);
@@ -202,6 +187,13 @@ struct TeamEnsembleSaver {
   KOKKOS_FUNCTION void put(int j, int k, T v) const { out(i, j, k) = v; }
 };
 
+/// The two sums of the initial-step estimate, broadcast over a team in one Kokkos::single.
+template <class T>
+struct TeamHinitSums {
+  T s0;  ///< sum of the squared scaled state components
+  T s1;  ///< sum of the squared scaled derivative components
+};
+
 /// initial_step over a team: the two O(n) sums run on one thread (once per solve) with
 /// the shared hinit_* parts, the Euler step and the field over the team.
 template <class Tab, class Member, class F, class T>
@@ -214,24 +206,12 @@ KOKKOS_FUNCTION T team_initial_step(const Member& m, const F& f, T t0, T t1, con
   const T span = simd::abs(t1 - t0);
   const T dir = t1 >= t0 ? T(1) : T(-1);
   const int nm = norm.measured(n);
-  T h0(0);
-  T d1(0);
+  // Both sums from one pass on one thread, broadcast to the team together.
+  TeamHinitSums<T> sums{T(0), T(0)};
   Kokkos::single(
-      Kokkos::PerTeam(m),
-      [&](T& out) {
-        T s0, s1;
-        hinit_sums(norm, y, f0, n, s0, s1);
-        out = simd::sqrt(s0 / T(nm));
-      },
-      h0);
-  Kokkos::single(
-      Kokkos::PerTeam(m),
-      [&](T& out) {
-        T s0, s1;
-        hinit_sums(norm, y, f0, n, s0, s1);
-        out = simd::sqrt(s1 / T(nm));
-      },
-      d1);
+      Kokkos::PerTeam(m), [&](TeamHinitSums<T>& out) { hinit_sums(norm, y, f0, n, out.s0, out.s1); }, sums);
+  T h0 = simd::sqrt(sums.s0 / T(nm));
+  const T d1 = simd::sqrt(sums.s1 / T(nm));
   h0 = hinit_h0<T>(h0, d1, span);
   team_for(m, n, [&](int k) { y1[k] = y[k] + dir * h0 * f0[k]; });
   team_eval(m, f, t0 + dir * h0, y1, f1);
@@ -502,30 +482,21 @@ void solve_ensemble(const ExecSpace& space, TeamPerTrajectory strategy, const Pr
   static_assert(YView::rank == 2, "y must be an (n, d) View");
   const int n = static_cast<int>(y.extent(0));
   const int d = static_cast<int>(y.extent(1));
-  if (static_cast<int>(stats.extent(0)) != n)
-    throw InvalidArgument("stats.extent(0) = " + std::to_string(stats.extent(0)) +
-                          " must equal the number of trajectories " + std::to_string(n));
   if (strategy.team_size < 0)
     throw InvalidArgument("TeamPerTrajectory::team_size = " + std::to_string(strategy.team_size) +
                           " must be >= 0 (0: Kokkos::AUTO)");
   if (strategy.vector_length < 0 || (strategy.vector_length & (strategy.vector_length - 1)) != 0)
     throw InvalidArgument("TeamPerTrajectory::vector_length = " + std::to_string(strategy.vector_length) +
                           " must be 0 (Kokkos::AUTO) or a power of two");
-  const std::span<const T> ts = save_at ? save_at->checked(n, d) : std::span<const T>{};
-  validate_solve<Tab>(static_cast<const T*>(nullptr), std::max(d, 1), t0, t1, opt, ts);
+  const std::span<const T> ts =
+      detail::check_ensemble_arguments<Tab>(n, d, stats, save_at, t0, t1, opt, "trajectories");
   if (n == 0) return;
 
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using member_type = typename Policy::member_type;
   using mem = typename ExecSpace::memory_space;
   using scratch_view = Kokkos::View<T*, typename ExecSpace::scratch_memory_space, Kokkos::MemoryUnmanaged>;
-  Kokkos::View<T*, mem> dev_times("odeflow::save_times", ts.size());
-  if (!ts.empty()) {
-    auto h = Kokkos::create_mirror_view(dev_times);
-    for (std::size_t j = 0; j < ts.size(); ++j) h(j) = ts[j];
-    Kokkos::deep_copy(space, dev_times, h);
-  }
-  const Kokkos::View<const T*, mem> times = dev_times;
+  const Kokkos::View<const T*, mem> times = detail::device_save_times(space, ts);
   const OutView out = save_at ? save_at->out : OutView();
   const std::size_t per = team_workspace_size<Tab>(d) + static_cast<std::size_t>(d);
   const std::size_t bytes = scratch_view::shmem_size(per);
