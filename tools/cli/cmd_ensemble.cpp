@@ -26,7 +26,9 @@ struct EnsembleArgs {
   std::filesystem::path out, stats_out;
 };
 
-const MethodInfo& method_info(const std::string& name) {
+// By value: methods() returns a temporary vector (a reference into it dangled; found by the
+// command's tests under AddressSanitizer).
+MethodInfo method_info(const std::string& name) {
   for (const auto& m : methods())
     if (m.name == name) return m;
   std::string known;
@@ -57,7 +59,7 @@ template <class T>
 void run(const EnsembleArgs& a, const Global& g) {
   using Exec = Kokkos::DefaultExecutionSpace;
   using Mem = Exec::memory_space;
-  const MethodInfo& info = method_info(a.method);
+  const MethodInfo info = method_info(a.method);
   double dt = a.dt;
   if (a.steps > 0) dt = a.t1 / a.steps;
   if (dt == 0 && info.embedded_order == 0)
