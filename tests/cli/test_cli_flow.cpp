@@ -13,6 +13,14 @@ namespace {
 
 using namespace odeflow::cli_test;
 const std::string kModel = std::string(ODEFLOW_SOURCE_DIR) + "/tests/fixtures/ref2d_mlp.safetensors";
+// Under AddressSanitizer (CI's sanitizer build) the 512-wide model is about 100x slower: a
+// quarter of the rows there, the same checks.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kRowDivisor = 4;
+#else
+constexpr int kRowDivisor = 1;
+#endif
+const std::string kN120 = std::to_string(120 / kRowDivisor), kN50 = std::to_string(50 / kRowDivisor);
 
 std::vector<double> npy_values(const fs::path& p, std::int64_t* rows = nullptr, std::int64_t* cols = nullptr) {
   const auto a = odeflow::read_npy(p);
@@ -22,21 +30,21 @@ std::vector<double> npy_values(const fs::path& p, std::int64_t* rows = nullptr, 
 }
 
 // A sample depends on its index only: the first 50 of 120 samples equal the 50 of a run of 50,
-// and chunks of 7 give the same bits as one batch.
+// and chunks of 7 give the same bits as one batch (30, 12 and 7 under the sanitizers).
 TEST(CliFlow, SamplesDoNotDependOnCountOrChunk) {
   const fs::path a = scratch() / "s120.npy", b = scratch() / "s50.npy", c = scratch() / "s120c.npy",
                  st = scratch() / "s_stats.csv";
-  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n 120 --seed 4 -o '" + a.string() + "' --stats '" + st.string() + "'").code, 0);
-  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n 50 --seed 4 -o '" + b.string() + "'").code, 0);
-  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n 120 --seed 4 --chunk 7 -o '" + c.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n " + kN120 + " --seed 4 -o '" + a.string() + "' --stats '" + st.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n " + kN50 + " --seed 4 -o '" + b.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli("sample -m '" + kModel + "' -n " + kN120 + " --seed 4 --chunk 7 -o '" + c.string() + "'").code, 0);
   std::int64_t r = 0, k = 0;
   const auto va = npy_values(a, &r, &k), vb = npy_values(b), vc = npy_values(c);
-  ASSERT_EQ(r, 120);
+  ASSERT_EQ(r, 120 / kRowDivisor);
   ASSERT_EQ(k, 2);
   for (std::size_t i = 0; i < vb.size(); ++i) EXPECT_EQ(va[i], vb[i]) << i;
   EXPECT_EQ(va, vc);
   const auto stats = read_csv(st);
-  ASSERT_EQ(stats.size(), 120u);
+  ASSERT_EQ(stats.size(), static_cast<std::size_t>(120 / kRowDivisor));
   for (const auto& s : stats) EXPECT_EQ(s[3], 0);
 }
 
@@ -45,7 +53,7 @@ TEST(CliFlow, SamplesDoNotDependOnCountOrChunk) {
 TEST(CliFlow, ForwardAndBackwardLikelihoodsAgreeAndStreamingChangesNothing) {
   const fs::path s = scratch() / "sl.npy", x = scratch() / "x.npy", l1 = scratch() / "l1.csv",
                  l2 = scratch() / "l2.csv";
-  const CliRun r = odeflow_cli("sample -m '" + kModel + "' -n 64 --seed 9 --log-likelihood --precision double --rtol 1e-8 --atol 1e-8 -o '" + s.string() + "'");
+  const CliRun r = odeflow_cli("sample -m '" + kModel + "' -n " + std::to_string(64 / kRowDivisor) + " --seed 9 --log-likelihood --precision double --rtol 1e-8 --atol 1e-8 -o '" + s.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   std::int64_t rows = 0, cols = 0;
   const auto v = npy_values(s, &rows, &cols);
@@ -67,10 +75,10 @@ TEST(CliFlow, ForwardAndBackwardLikelihoodsAgreeAndStreamingChangesNothing) {
 
 TEST(CliFlow, HutchinsonReportsAStandardError) {
   const fs::path out = scratch() / "h.csv";
-  const CliRun r = odeflow_cli("likelihood -m '" + kModel + "' --dataset checkerboard -n 40 --hutchinson 4 --probe gaussian -o '" + out.string() + "'");
+  const CliRun r = odeflow_cli("likelihood -m '" + kModel + "' --dataset checkerboard -n " + std::to_string(40 / kRowDivisor) + " --hutchinson 4 --probe gaussian -o '" + out.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = read_csv(out);
-  ASSERT_EQ(rows.size(), 40u);
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(40 / kRowDivisor));
   for (const auto& x : rows) {
     EXPECT_TRUE(std::isfinite(x[0]));
     EXPECT_GT(x[1], 0);  // standard error over 4 probes
@@ -126,7 +134,7 @@ TEST(CliFlow, BadInputsGetOneClearLine) {
 TEST(CliFlow, BenchOnFlowsErrorsFallWithTheTolerance) {
   for (const std::string& problem : std::vector<std::string>{"gmm-flow", "model --model '" + kModel + "'"}) {
     const fs::path out = scratch() / "wpf.json";
-    const CliRun r = odeflow_cli("bench --problem " + problem + " --samples 40 --methods dopri5,tsit5 --rtols 1e-3,1e-7 "
+    const CliRun r = odeflow_cli("bench --problem " + problem + " --samples " + std::to_string(40 / kRowDivisor) + " --methods dopri5,tsit5 --rtols 1e-3,1e-7 "
                                  "--fixed-methods rk4 --steps 20,80 --min-seconds 0 -o '" + out.string() + "'");
     ASSERT_EQ(r.code, 0) << problem << "\n" << r.err;
     std::ifstream in(out);
