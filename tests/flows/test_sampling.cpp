@@ -379,9 +379,9 @@ TEST(LogLikelihood, TrainedModelDensityIntegratesToOne) {
 #endif
 }
 
-// 3 x 32, 100 iterations, 100 x 100 grid (h = 0.12), in every preset: any field's density
-// integrates to 1, trained or not.
-TEST(LogLikelihood, BrieflyTrainedModelDensityIntegratesToOne) { density_integrates_to_one(32, 100, 100); }
+// 3 x 32, 400 iterations, 100 x 100 grid (h = 0.12), in every preset (after 100 iterations the
+// model still put 2e-3 of its mass outside the box). Measured: 0.999997, boundary cells 2e-17.
+TEST(LogLikelihood, BrieflyTrainedModelDensityIntegratesToOne) { density_integrates_to_one(32, 400, 100); }
 
 // ---------------------------------------------------------------- bad input
 
