@@ -62,7 +62,7 @@ KOKKOS_FORCEINLINE_FUNCTION ScaledRow<I, H> scaled_row(const H& h, Coef) {
 
 /// Index of the first nonzero coefficient of a row (I when all are zero).
 template <class Coef, int... J>
-constexpr int first_nonzero(std::integer_sequence<int, J...>) {
+KOKKOS_INLINE_FUNCTION constexpr int first_nonzero(std::integer_sequence<int, J...>) {
   int first = static_cast<int>(sizeof...(J));
   ((first = (first == static_cast<int>(sizeof...(J)) &&
              Coef::template value<J> != decltype(Coef::template value<J>)(0))
