@@ -15,6 +15,7 @@
 #include <Kokkos_Core.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -27,9 +28,9 @@ namespace {
 
 const std::string kModel = std::string(ODEFLOW_SOURCE_DIR) + "/tests/fixtures/ref2d_mlp.safetensors";
 // Rows per check: under AddressSanitizer (CI's sanitizer build) the 512-wide model is about 100x
-// slower, so a tenth of the rows there; the checks are the same.
+// slower, so a 25th of the rows there (12, 8 and 4); the checks are the same.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kRowDivisor = 10;
+constexpr int kRowDivisor = 25;
 #else
 constexpr int kRowDivisor = 1;
 #endif
@@ -97,7 +98,7 @@ template <class Tab>
 void check_sample(odeflow_model* model, const odeflow::MlpField<double>& field, const char* method, double tol,
                   double dt = 0) {
   SCOPED_TRACE(method);
-  const int n = 300 / kRowDivisor, bad = 17;
+  const int n = 300 / kRowDivisor, bad = std::min(17, n - 2);  // a NaN row, not the last
   std::vector<double> x0 = normal_points(n, 1);
   x0[bad * kDim + 1] = std::numeric_limits<double>::quiet_NaN();
   Solvers s(method, tol, dt);

@@ -1,7 +1,9 @@
 # `mpiexec -n P odeflow sample|likelihood|ensemble ...` against the one-process run (without
 # mpiexec: MPI's singleton start): output files byte for byte, one JSON line on stdout, and the
 # same exit code on every rank when one rank fails.
-# Usage: cmake -DCLI=... -DMPIEXEC=... -DNP_FLAG=-n "-DEXTRA=-launcher;fork" -DMODEL=... -DOUT=... -P cli_ranks.cmake
+# Usage: cmake -DCLI=... -DMPIEXEC=... -DNP_FLAG=-n "-DEXTRA=-launcher;fork" -DMODEL=... -DOUT=... [-DSANITIZED=ON] -P cli_ranks.cmake
+# SANITIZED (the command built with ASan, where the 512-wide model runs about 100 times slower):
+# about a fifth of the rows, the same checks.
 foreach(v CLI MPIEXEC NP_FLAG MODEL OUT)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "cli_ranks.cmake: pass -D${v}=...")
@@ -9,6 +11,20 @@ foreach(v CLI MPIEXEC NP_FLAG MODEL OUT)
 endforeach()
 file(MAKE_DIRECTORY ${OUT})
 set(ENV{OMP_NUM_THREADS} 1)
+# Rows and chunk sizes: the chunks straddle the ranks' blocks either way.
+if(SANITIZED)
+  set(n_lik 31)
+  set(c_lik 8)
+  set(n_smp 61)
+  set(c_smp 20)
+  set(c_hut 13)
+else()
+  set(n_lik 150)
+  set(c_lik 40)
+  set(n_smp 301)
+  set(c_smp 100)
+  set(c_hut 64)
+endif()
 
 # run(<np> <expected exit code> <stdout var> <stderr var> args...): np 0 runs without mpiexec.
 function(run np expect out_var err_var)
@@ -17,7 +33,7 @@ function(run np expect out_var err_var)
   else()
     set(cmd ${MPIEXEC} ${NP_FLAG} ${np} ${EXTRA} ${CLI} ${ARGN})
   endif()
-  execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+  execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 600)
   if(NOT rc EQUAL expect)
     message(FATAL_ERROR "exit ${rc} (expected ${expect}): ${cmd}\nstdout: ${out}\nstderr: ${err}")
   endif()
@@ -43,7 +59,7 @@ endfunction()
 
 # Exact likelihood of a built-in dataset's points.
 set(tol --rtol 1e-3 --atol 1e-3)  # the reference model is 512 wide: keep the test short
-set(lik likelihood -m ${MODEL} --dataset checkerboard -n 150 --chunk 40 ${tol})
+set(lik likelihood -m ${MODEL} --dataset checkerboard -n ${n_lik} --chunk ${c_lik} ${tol})
 run(0 0 o1 e1 --quiet ${lik} -o ${OUT}/lik_np1.npy)
 run(2 0 o2 e2 --quiet ${lik} -o ${OUT}/lik_np2.npy)
 same(${OUT}/lik_np1.npy ${OUT}/lik_np2.npy)
@@ -56,7 +72,7 @@ endif()
 
 # Samples with trajectory and statistics (chunks that straddle the ranks' blocks), used next
 # as .npy data for a streamed Hutchinson likelihood on 3 ranks.
-set(smp sample -m ${MODEL} -n 301 --chunk 100 --times 0,0.5,1 ${tol})
+set(smp sample -m ${MODEL} -n ${n_smp} --chunk ${c_smp} --times 0,0.5,1 ${tol})
 run(0 0 o1 e1 --quiet ${smp} -o ${OUT}/x_np1.npy --trajectory ${OUT}/traj_np1.npy --stats ${OUT}/st_np1.csv)
 run(3 0 o3 e3 --quiet ${smp} -o ${OUT}/x_np3.npy --trajectory ${OUT}/traj_np3.npy --stats ${OUT}/st_np3.csv)
 same(${OUT}/x_np1.npy ${OUT}/x_np3.npy)
@@ -64,7 +80,7 @@ same(${OUT}/traj_np1.npy ${OUT}/traj_np3.npy)
 same(${OUT}/st_np1.csv ${OUT}/st_np3.csv)
 one_json_line("${o3}" "sample, 3 ranks")
 
-set(hut likelihood -m ${MODEL} --data ${OUT}/x_np1.npy --hutchinson 2 --probe gaussian --probe-seed 5 --chunk 64 ${tol})
+set(hut likelihood -m ${MODEL} --data ${OUT}/x_np1.npy --hutchinson 2 --probe gaussian --probe-seed 5 --chunk ${c_hut} ${tol})
 run(0 0 o1 e1 --quiet ${hut} -o ${OUT}/hut_np1.csv)
 run(3 0 o3 e3 --quiet ${hut} -o ${OUT}/hut_np3.csv)
 same(${OUT}/hut_np1.csv ${OUT}/hut_np3.csv)
