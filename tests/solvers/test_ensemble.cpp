@@ -5,6 +5,7 @@
 #include <odeflow/solvers/solve.hpp>
 #include <odeflow/solvers/tableaus/dormand_prince54.hpp>
 #include <odeflow/solvers/tableaus/runge_kutta4.hpp>
+#include <odeflow/solvers/tableaus/tsitouras54.hpp>
 
 #include <gtest/gtest.h>
 
@@ -118,26 +119,43 @@ TEST(PerTrajectory, BatchInvariantBitwise) {
 }
 
 // The library's parameter study returns LorenzRho (sigma and beta as constants, for the host
-// packs' sake): its ensemble must be bitwise the one of Lorenz63 with the same three values.
+// packs' sake), and on host one LorenzRho over packs for W trajectories (lanes<W>): its
+// ensemble must be bitwise the one of Lorenz63 with the same three values, which host packs
+// call per lane through views of the workspace (no lanes<W>).
 struct Lorenz63Study {
   odeflow::LorenzParameterStudy<double> study;
   KOKKOS_FUNCTION Lorenz63<double> operator()(int i) const { return Lorenz63<double>{10.0, study.rho(i), 8.0 / 3.0}; }
 };
+static_assert(odeflow::detail::has_pack_field<LorenzParameterStudy<double>, 8>);
+static_assert(!odeflow::detail::has_pack_field<Lorenz63Study, 8>);
 
-TEST(PerTrajectory, LorenzParameterStudyIsBitwiseLorenz63) {
-  const int n = 203;
+template <class Tab>
+void expect_study_is_lorenz63(const SolveOptions<double>& o) {
+  const int n = 203;  // not a multiple of the pack width: padding lanes repeat the last trajectory
   const LorenzParameterStudy<double> study{n, 0.0, 21.0};
-  auto [a, as] = run<DormandPrince54<double>>(Space{}, study, n, tight());
-  auto [b, bs] = run<DormandPrince54<double>>(Space{}, Lorenz63Study{study}, n, tight());
+  auto [a, as] = run<Tab>(Space{}, study, n, o);
+  auto [b, bs] = run<Tab>(Space{}, Lorenz63Study{study}, n, o);
   for (int i = 0; i < n; ++i) {
     ASSERT_EQ(as[i].status, Status::success);
     EXPECT_EQ(as[i].nfe, bs[i].nfe) << i;
     for (int k = 0; k < 3; ++k) ASSERT_TRUE(same_bits(a[3 * i + k], b[3 * i + k])) << i << " " << k;
   }
   // and against the single solve of Lorenz63 (the reference the other tests use)
-  auto single = solve(DormandPrince54<double>{}, Lorenz63<double>{10.0, study.rho(n - 1), 8.0 / 3.0},
-                      std::array<double, 3>{1, 0, 0}, 0.0, 1.0, tight());
-  for (int k = 0; k < 3; ++k) EXPECT_TRUE(same_bits(a[3 * (n - 1) + k], single.y[k])) << k;
+  for (int i : {0, 101, n - 1}) {
+    auto single = solve(Tab{}, Lorenz63<double>{10.0, study.rho(i), 8.0 / 3.0}, std::array<double, 3>{1, 0, 0},
+                        0.0, 1.0, o);
+    for (int k = 0; k < 3; ++k) EXPECT_TRUE(same_bits(a[3 * i + k], single.y[k])) << i << " " << k;
+  }
+}
+
+TEST(PerTrajectory, LorenzParameterStudyIsBitwiseLorenz63) {
+  expect_study_is_lorenz63<DormandPrince54<double>>(tight());
+  auto fixed = default_options<RungeKutta4<double>>();
+  fixed.dt = 1e-3;
+  expect_study_is_lorenz63<RungeKutta4<double>>(fixed);
+  auto tsit = default_options<Tsitouras54<double>>();
+  tsit.dt = 1e-3;
+  expect_study_is_lorenz63<Tsitouras54<double>>(tsit);
 }
 
 TEST(PerTrajectory, RuntimeDimensionMatchesStatic) {

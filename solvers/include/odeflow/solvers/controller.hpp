@@ -71,16 +71,24 @@ struct Controller {
   template <class V, class M>
   KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const M& accepted, const M& update,
                            ControllerState<V>& st) const {
+    return factor(err, simd::ln(err), accepted, update, st);
+  }
+  /// factor() given also `ln_err`, the logarithm of err (simd::ln(err), or as the error norm
+  /// computes it: ErrorNorm::finish_ln). The norm's logarithm spares the adaptive step's critical
+  /// path the wait for the norm's square root.
+  template <class V, class M>
+  KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const V& ln_err, const M& accepted, const M& update,
+                           ControllerState<V>& st) const {
     using simd::select;
     const V beta = select(accepted, V(beta1), V(beta_reject));
-    // err == 0 gives +inf here, clamped to fac_max below.
+    // err == 0 gives a huge factor here, clamped to fac_max below.
     V f;
     if (beta2 != T(0) && beta3 == T(0)) {
       // PI: one exponential, exp(-beta ln err - beta2 ln err_prev); the err_prev term is
       // exp(0) = 1 after a rejection.
-      f = safety * simd::pow2(err, V(-beta), st.err_prev, select(accepted, V(-beta2), V(T(0))));
+      f = safety * simd::exp_mul_pow(V(-beta), ln_err, st.err_prev, select(accepted, V(-beta2), V(T(0))));
     } else {
-      f = safety * simd::pow(err, -beta);
+      f = safety * simd::exp_mul(V(-beta), ln_err);
       if (beta2 != T(0)) f = f * select(accepted, simd::pow(st.err_prev, V(-beta2)), V(1));
       if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
     }

@@ -36,13 +36,17 @@ struct ErrorNorm {
   KOKKOS_FUNCTION int measured(int n) const { return components > 0 && components < n ? components : n; }
 
   /// Per-component scaled error: components `y_old`, `y_new`, `f_old`, step `h`, error `err`.
+  /// RMS: err times the reciprocal of the scale. The scale is known before the error (whose
+  /// last stage comes last), so the division leaves the adaptive step's critical path
+  /// (Dopri5 on Lorenz: 2% more trajectories per second than err / scale, docs/benchmarks.md).
   template <class V>
   KOKKOS_FUNCTION V scaled(const V& err, const V& y_old, const V& y_new, const V& f_old,
                            const V& h) const {
     if (kind == ErrorNormKind::odeint_max) {
       return simd::abs(err) / (atol + rtol * (simd::abs(y_old) + simd::abs(h * f_old)));
     }
-    return err / (atol + rtol * simd::max(simd::abs(y_old), simd::abs(y_new)));
+    const V inv = V(T(1)) / (atol + rtol * simd::max(simd::abs(y_old), simd::abs(y_new)));
+    return err * inv;
   }
   /// Adds one scaled component `s` to the running accumulator (starting at 0).
   template <class V>
@@ -53,11 +57,18 @@ struct ErrorNorm {
       acc += s * s;
     }
   }
-  /// Turns the accumulator over n components into the norm.
+  /// Turns the accumulator over n components into the norm (RMS: sqrt(acc (1 / n))).
   template <class V>
   KOKKOS_FUNCTION V finish(const V& acc, int n) const {
     if (kind == ErrorNormKind::odeint_max) return acc;
-    return simd::sqrt(acc / T(n));
+    return simd::sqrt(acc * (T(1) / T(n)));
+  }
+  /// The logarithm of the norm, simd::ln of it (the maximum norm), or for RMS
+  /// ln(acc (1 / n)) / 2, which does not wait for the square root.
+  template <class V>
+  KOKKOS_FUNCTION V finish_ln(const V& acc, int n) const {
+    if (kind == ErrorNormKind::odeint_max) return simd::ln(acc);
+    return T(0.5) * simd::ln(V(acc * (T(1) / T(n))));
   }
 };
 

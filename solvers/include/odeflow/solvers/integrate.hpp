@@ -363,12 +363,13 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     count(st.nfe, active, s - 1);
     count(attempts, active, 1);
     M finite(true);
-    const V err = rk_error<Tab>(opt.norm, h, y, ws, finite);
+    V ln_err;
+    const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err);
     const M ok = finite & simd::isfinite(err);
     const M acc = active & ok & (err <= T(1));
     const M rej = active & ok & !(err <= T(1));
     const M bad = active & !ok;
-    const V fac = opt.controller.factor(select(ok, err, V(T(1))), acc, M(acc | rej), cs);
+    const V fac = opt.controller.factor(select(ok, err, V(T(1))), select(ok, ln_err, V(T(0))), acc, M(acc | rej), cs);
     // Accepted lanes.
     if (save_at.size() > 0)
       detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);

@@ -43,20 +43,23 @@ namespace detail {
 /// Per-sample solver state of one lockstep slot.
 template <class T>
 struct SlotState {
-  T t, h_mag, dt_last, err;
+  T t, h_mag, dt_last, err, ln_err;
   ControllerState<T> cs;
   int nfe, accepted, rejected, attempts, status, next_save, sample;
   bool active, last_nonfinite, lands, finite, dense_used;
 };
 
 /// Row a of the lockstep buffers seen as a per-trajectory workspace: stage i is
-/// rows [i B, i B + B) of K, then the new state, then a temporary.
+/// rows [i B, i B + B) of K, then the new state, then a temporary. With `k0` set, stage 0
+/// is row a of k0 (the stage kernels run before k0 is copied into K).
 template <class T, class Buf>
 struct RowWorkspace {
   Buf K, ynew, tmp;
   int a, stride_b, n, ns;
+  Buf k0 = {};
   KOKKOS_FUNCTION int dim() const { return n; }
   KOKKOS_FUNCTION StridedVector<T> vec(int i) const {
+    if (i == 0 && k0.data() != nullptr) return {&k0(a, 0), n, 1};
     if (i < ns) return {&K(i * stride_b + a, 0), n, 1};
     if (i == ns) return {&ynew(a, 0), n, 1};
     return {&tmp(a, 0), n, 1};
@@ -86,25 +89,9 @@ void lockstep_stage(const ExecSpace& space, int m, int B, int d, const StView& s
       "odeflow::solve_batch[Lockstep]::stage", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
       KOKKOS_LAMBDA(int a) {
         const T h = st(a).dt_last;
-        RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+        const RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns, k0};
         const auto row = scaled_row<I>(h, RowA<Tab, I>{});
-        // The arithmetic of rk_step (scaled_stage_sum), with stage 0 read from k0.
-        constexpr int first = first_nonzero<RowA<Tab, I>>(std::make_integer_sequence<int, I>{});
-        for (int k = 0; k < d; ++k) {
-          T acc = 0;
-          // (plain ifs on constants: nvcc rejects a first capture in if constexpr)
-          if (first == 0) acc = row.hc[0] * k0(a, k);
-          static_for<I - 1>([&](auto jm1) {
-            constexpr int j = decltype(jm1)::value + 1;
-            constexpr T aij = coef_a<Tab, I, j>;
-            if constexpr (j == first) {
-              acc = row.hc[j] * ws.vec(j)[k];
-            } else if constexpr (aij != T(0)) {
-              acc = simd::fma(row.hc[j], ws.vec(j)[k], acc);
-            }
-          });
-          dst(a, k) = y(a, k) + acc;
-        }
+        for (int k = 0; k < d; ++k) dst(a, k) = stage_state<I, RowA<Tab, I>>(y(a, k), ws, k, row, {});
         tstage(a) = st(a).t + coef_c<Tab, I> * h;
       });
 }
@@ -122,7 +109,7 @@ void lockstep_dense_stage(const ExecSpace& space, int m, int B, int d, const StV
         const T h = st(a).dt_last;
         RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
         const auto row = scaled_row<I>(h, RowA<Tab, I>{});
-        for (int k = 0; k < d; ++k) tmp(a, k) = y(a, k) + scaled_stage_sum<I, RowA<Tab, I>, T>(ws, k, row, {});
+        for (int k = 0; k < d; ++k) tmp(a, k) = stage_state<I, RowA<Tab, I>>(y(a, k), ws, k, row, {});
         tstage(a) = st(a).t + coef_c<Tab, I> * h;
       });
 }
@@ -377,25 +364,10 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             "odeflow::solve_batch[Lockstep]::ynew", Kokkos::RangePolicy<ExecSpace>(space, 0, m),
             KOKKOS_LAMBDA(int a) {
               const T h = st(a).dt_last;
-              detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
+              const detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns, k0};
               const auto row = detail::scaled_row<s>(h, detail::RowB<Tab>{});
-              // The arithmetic of rk_step (scaled_stage_sum), with stage 0 read from k0.
-              constexpr int first =
-                  detail::first_nonzero<detail::RowB<Tab>>(std::make_integer_sequence<int, s>{});
-              for (int k = 0; k < d; ++k) {
-                T acc = 0;
-                detail::static_for<s>([&](auto j) {
-                  constexpr int jj = decltype(j)::value;
-                  constexpr T bj = detail::coef_b<Tab, jj>;
-                  const T kj = jj == 0 ? k0(a, k) : ws.vec(jj)[k];
-                  if (jj == first) {  // plain ifs on constants: nvcc rejects a first capture in if constexpr
-                    acc = row.hc[jj] * kj;
-                  } else if (bj != T(0)) {
-                    acc = simd::fma(row.hc[jj], kj, acc);
-                  }
-                });
-                ynew(a, k) = y(a, k) + acc;
-              }
+              for (int k = 0; k < d; ++k)
+                ynew(a, k) = detail::stage_state<s, detail::RowB<Tab>>(y(a, k), ws, k, row, {});
             });
       }
       // Stage 0 into K's first block, so that error and interpolation see all stages.
@@ -414,7 +386,9 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             bool finite = true;
             if (!fixed) {
               z.lands = z.lands;  // keep
-              const T e = rk_error<Tab>(norm, z.dt_last, vec_of(y, a, d), ws, finite);
+              T ln_e;
+              const T e = rk_error<Tab>(norm, z.dt_last, vec_of(y, a, d), ws, finite, ln_e);
+              z.ln_err = ln_e;
               z.finite = finite && Kokkos::isfinite(e);
               z.cs.err_prev2 = z.cs.err_prev2;
               tstage(a) = e;
@@ -493,7 +467,7 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
                 z.dt_last = dir * z.h_mag;
                 return;
               }
-              fac = controller.factor(e, acc, true, z.cs);
+              fac = shared ? controller.factor(e, acc, true, z.cs) : controller.factor(e, z.ln_err, acc, true, z.cs);
             }
             if (acc) {
               // Save times inside (t, t_new].

@@ -93,6 +93,26 @@ struct LaneField {
   }
 };
 
+/// Whether the problem builds one field for a whole pack of W trajectories,
+/// `problem.template lanes<W>(i0, n)`, called with packs (Pack<T, W>) of states and times.
+template <class Problem, int W>
+concept has_pack_field = requires(const Problem& p) { p.template lanes<W>(0, 1); };
+
+/// The pack field of a problem that has one (has_pack_field): LaneField's interface.
+template <class Problem, int W>
+struct PackField {
+  using Field = std::remove_cvref_t<decltype(std::declval<const Problem&>().template lanes<W>(0, 1))>;
+  Field field;
+  KOKKOS_FUNCTION PackField(const Problem& problem, int i0, int n) : field(problem.template lanes<W>(i0, n)) {}
+  template <class Vt, class Y, class DY>
+  KOKKOS_FORCEINLINE_FUNCTION void operator()(const Vt& t, const Y& y, DY& dy) const {
+    field(t, y, dy);
+  }
+};
+
+template <class Problem, int W>
+using LaneFieldFor = std::conditional_t<has_pack_field<Problem, W>, PackField<Problem, W>, LaneField<Problem, W>>;
+
 template <class T, class OutView>
 struct EnsembleSaver {
   OutView out;
@@ -137,6 +157,11 @@ KOKKOS_FUNCTION void store_stats(const StatsView& stats, int i0, int n, const La
 ///
 /// - `problem(i)`: a device-callable functor returning trajectory i's field
 ///   (`f(t, y, dydt)` as for integrate()), e.g. a Lorenz system with its own rho.
+///   Optionally `problem.template lanes<W>(i0, n)`: one field for the W trajectories
+///   i0 .. i0 + W - 1 (indices past n - 1 repeat n - 1), called on host with Pack<T, W>
+///   states and times; it must do per lane the arithmetic of problem(i)'s field. Host packs
+///   then call it once per stage instead of W scalar fields through views of the workspace,
+///   so the stage states need not go through memory (LorenzParameterStudy has one).
 /// - `y`: (n, d) View in the space's memory, updated in place to the final (or
 ///   last good) states. On host, LayoutLeft makes neighbouring trajectories
 ///   contiguous so that their SIMD lanes load in one instruction; on GPUs it coalesces.
@@ -191,7 +216,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
               for (int k = 0; k < N; ++k) yp[k].v[l] = y(i, k);
             }
             LaneStatistics<V> st;
-            const detail::LaneField<Problem, W> f(problem, i0, n);
+            const detail::LaneFieldFor<Problem, W> f(problem, i0, n);
             integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
                                  detail::EnsembleSaver<T, OutView>{out, i0});
             for (int l = 0; l < W && i0 + l < n; ++l)
@@ -217,7 +242,7 @@ void solve_ensemble(const ExecSpace& space, PerTrajectory<N>, const Problem& pro
               for (int k = 0; k < d; ++k) yp[k].v[l] = y(i, k);
             }
             LaneStatistics<V> st;
-            const detail::LaneField<Problem, W> f(problem, i0, n);
+            const detail::LaneFieldFor<Problem, W> f(problem, i0, n);
             integrate_lanes<Tab>(f, t0, t1, yp, ws, opt, st, active, times,
                                  detail::EnsembleSaver<T, OutView>{out, i0});
             for (int l = 0; l < W && i0 + l < n; ++l)

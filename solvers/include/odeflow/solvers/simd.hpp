@@ -691,6 +691,64 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>
   return r;
 #endif
 }
+/// ln x (x >= 0) with the logarithm of pow (detail::log_t, in double), identical on every path;
+/// step-size factors from a logarithm: pow(x, y) == exp_mul(y, ln(x)) bitwise for double.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto ln(T x) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::log_t<double, unsigned long long>(double(x)));
+}
+/// Lane-wise ln, bitwise the scalar ln of each lane.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> ln(const Pack<T, W>& x) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& a) __attribute__((always_inline)) { return detail::log_t<D, U>(a); }, x);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = ln(x.v[l]);
+  return r;
+#endif
+}
+/// e^(y l) in double (detail::exp_t): x^y from l = ln(x).
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto exp_mul(T y, T l) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::exp_t<double, unsigned long long>(double(y) * double(l)));
+}
+/// Lane-wise exp_mul, bitwise the scalar exp_mul of each lane.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul(const Pack<T, W>& y, const Pack<T, W>& lx) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& b, const D& a) __attribute__((always_inline)) { return detail::exp_t<D, U>(b * a); }, y, lx);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = exp_mul(y.v[l], lx.v[l]);
+  return r;
+#endif
+}
+/// e^(y1 l1) x2^y2 as one exponential, exp(y2 ln x2 + y1 l1) in double: pow2(x1, y1, x2, y2)
+/// from l1 = ln(x1), bitwise for double.
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto exp_mul_pow(T y1, T l1, T x2, T y2) -> std::enable_if_t<!is_pack_v<T>, T> {
+  using U = unsigned long long;
+  return T(detail::exp_t<double, U>(detail::fma_d(double(y2), detail::log_t<double, U>(double(x2)), double(y1) * double(l1))));
+}
+/// Lane-wise exp_mul_pow, bitwise the scalar exp_mul_pow of each lane.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul_pow(const Pack<T, W>& y1, const Pack<T, W>& l1, const Pack<T, W>& x2,
+                                                   const Pack<T, W>& y2) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& b1, const D& a1, const D& a2, const D& b2) __attribute__((always_inline)) {
+        return detail::exp_t<D, U>(detail::fma_d(b2, detail::log_t<D, U>(a2), b1 * a1));
+      },
+      y1, l1, x2, y2);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = exp_mul_pow(y1.v[l], l1.v[l], x2.v[l], y2.v[l]);
+  return r;
+#endif
+}
 /// x1^y1 x2^y2 (x1, x2 >= 0) as one exponential: detail::exp_log_pow2, identical on every path.
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto pow2(T x1, T y1, T x2, T y2) -> std::enable_if_t<!is_pack_v<T>, T> {

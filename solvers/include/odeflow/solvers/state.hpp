@@ -81,6 +81,13 @@ KOKKOS_INLINE_FUNCTION constexpr std::size_t workspace_size(int n) {  // used in
   return static_cast<std::size_t>(workspace_vectors_v<Tab>) * static_cast<std::size_t>(n);
 }
 
+/// Whether WS is a StaticWorkspace (compile-time dimension).
+template <class WS>
+inline constexpr bool is_static_workspace_v = false;
+/// A StaticWorkspace: true.
+template <class T, int N, int NV>
+inline constexpr bool is_static_workspace_v<StaticWorkspace<T, N, NV>> = true;
+
 /// The register workspace for tableau Tab and compile-time dimension N.
 template <class Tab, int N, class T = typename Tab::value_type>
 using StaticWorkspaceFor = StaticWorkspace<T, N, workspace_vectors_v<Tab>>;

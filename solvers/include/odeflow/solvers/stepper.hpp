@@ -3,6 +3,7 @@
 
 #include <odeflow/solvers/detail/static_for.hpp>
 #include <odeflow/solvers/error_norm.hpp>
+#include <odeflow/solvers/state.hpp>
 #include <odeflow/solvers/tableau.hpp>
 
 #include <Kokkos_Macros.hpp>
@@ -72,23 +73,42 @@ KOKKOS_INLINE_FUNCTION constexpr int first_nonzero(std::integer_sequence<int, J.
   return first;
 }
 
-/// sum_{j<I} hc_j k_j[k], left to right (the newest stage last, so that it adds one fma to the
-/// step's critical path), skipping zero coefficients at compile time. The caller adds the sum
-/// to y_k once, as Boost.Odeint and torchdiffeq do, so that the state is rounded once per stage.
+/// Index of the last nonzero coefficient of a row (I when all are zero).
+template <class Coef, int... J>
+KOKKOS_INLINE_FUNCTION constexpr int last_nonzero(std::integer_sequence<int, J...>) {
+  int last = static_cast<int>(sizeof...(J));
+  ((last = Coef::template value<J> != decltype(Coef::template value<J>)(0) ? J : last), ...);
+  return last;
+}
+
+/// The state of a stage: y_k + sum_{j<I} hc_j k_j[k]. The terms of the older stages are summed
+/// left to right and added to y_k; the newest stage's term comes last, as one fma onto that.
+/// So between one stage's field and the next stage's state the step's critical path holds
+/// one fma, and a row with one term (RK4's stages) costs one fma and one rounding. Every
+/// execution model computes stage states with this function, so all give the same bits.
 template <int I, class Coef, class V, class WS, class H>
-KOKKOS_FORCEINLINE_FUNCTION V scaled_stage_sum(const WS& ws, int k, const ScaledRow<I, H>& row, Coef) {
+KOKKOS_FORCEINLINE_FUNCTION V stage_state(const V& yk, const WS& ws, int k, const ScaledRow<I, H>& row, Coef) {
   constexpr int first = first_nonzero<Coef>(std::make_integer_sequence<int, I>{});
-  V acc(scalar_t<V>(0));
-  static_for<I>([&](auto j) ODEFLOW_INLINE_LAMBDA {
-    constexpr int jj = decltype(j)::value;
-    constexpr auto cj = Coef::template value<jj>;
-    if constexpr (jj == first) {
-      acc = V(row.hc[jj]) * V(ws.vec(jj)[k]);
-    } else if constexpr (cj != decltype(cj)(0)) {
-      acc = simd::fma(V(row.hc[jj]), V(ws.vec(jj)[k]), acc);
+  constexpr int last = last_nonzero<Coef>(std::make_integer_sequence<int, I>{});
+  if constexpr (first == I) {
+    return yk;
+  } else {
+    V acc = yk;
+    if constexpr (first != last) {
+      V older(scalar_t<V>(0));
+      static_for<last>([&](auto j) ODEFLOW_INLINE_LAMBDA {
+        constexpr int jj = decltype(j)::value;
+        constexpr auto cj = Coef::template value<jj>;
+        if constexpr (jj == first) {
+          older = V(row.hc[jj]) * V(ws.vec(jj)[k]);
+        } else if constexpr (cj != decltype(cj)(0)) {
+          older = simd::fma(V(row.hc[jj]), V(ws.vec(jj)[k]), older);
+        }
+      });
+      acc = acc + older;
     }
-  });
-  return acc;
+    return simd::fma(V(row.hc[last]), V(ws.vec(last)[k]), acc);
+  }
 }
 
 template <class Tab, int I>
@@ -134,22 +154,31 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
   const int n = ws.dim();
   detail::static_for<s - 1>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im1)::value + 1;
-    constexpr int dst_slot = (Tab::fsal && i == s - 1) ? slot_ynew_v<Tab> : slot_tmp_v<Tab>;
-    auto&& dst = ws.vec(dst_slot);
+    constexpr bool into_ynew = Tab::fsal && i == s - 1;
     const auto row = detail::scaled_row<i>(h, detail::RowA<Tab, i>{});
-    for (int k = 0; k < n; ++k) {
-      using V = std::remove_cvref_t<decltype(y[k] * h)>;
-      dst[k] = V(y[k]) + detail::scaled_stage_sum<i, detail::RowA<Tab, i>, V>(ws, k, row, {});
+    auto stage = [&](auto&& dst) ODEFLOW_INLINE_LAMBDA {
+      for (int k = 0; k < n; ++k) {
+        using V = std::remove_cvref_t<decltype(y[k] * h)>;
+        dst[k] = detail::stage_state<i, detail::RowA<Tab, i>>(V(y[k]), ws, k, row, {});
+      }
+      auto&& ki = ws.vec(i);
+      f(t + detail::coef_c<Tab, i> * h, dst, ki);
+    };
+    if constexpr (is_static_workspace_v<std::remove_cvref_t<WS>> && !into_ynew) {
+      // A compile-time dimension: the stage state in a local vector rather than the workspace's
+      // temporary, so that it can stay in registers (nothing reads it after the field).
+      typename std::remove_cvref_t<WS>::vector_type dst;
+      stage(dst);
+    } else {
+      stage(ws.vec(into_ynew ? slot_ynew_v<Tab> : slot_tmp_v<Tab>));
     }
-    auto&& ki = ws.vec(i);
-    f(t + detail::coef_c<Tab, i> * h, dst, ki);
   });
   if constexpr (!Tab::fsal) {
     auto&& ynew = ws.vec(slot_ynew_v<Tab>);
     const auto row = detail::scaled_row<s>(h, detail::RowB<Tab>{});
     for (int k = 0; k < n; ++k) {
       using V = std::remove_cvref_t<decltype(y[k] * h)>;
-      ynew[k] = V(y[k]) + detail::scaled_stage_sum<s, detail::RowB<Tab>, V>(ws, k, row, {});
+      ynew[k] = detail::stage_state<s, detail::RowB<Tab>>(V(y[k]), ws, k, row, {});
     }
   }
 }
@@ -158,9 +187,10 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
 /// per lane, and in `finite` whether y_new is finite. For tableaus with a dual
 /// estimate (DOP853) the two estimates combine as in Hairer's dop853.f:
 /// err = |h| E5 / sqrt(n (E5 + 0.01 E3)), E = sum of squared scaled components.
+/// In `ln_err` its logarithm for the controller (ErrorNorm::finish_ln; for DOP853 simd::ln(err)).
 template <class Tab, class T, class V, class Y, class WS>
 KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
-                           mask_t<V>& finite) {
+                           mask_t<V>& finite, V& ln_err) {
   constexpr int s = Tab::num_stages;
   const int n_all = ws.dim();
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
@@ -197,10 +227,20 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
   if constexpr (has_dual_error_estimate<Tab>()) {
     V deno = acc + T(0.01) * acc2;
     deno = simd::select(mask_t<V>(deno > T(0)), deno, V(T(1)));
-    return simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
+    const V err = simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
+    ln_err = simd::ln(err);
+    return err;
   } else {
+    ln_err = norm.finish_ln(acc, n);
     return norm.finish(acc, n);
   }
+}
+/// rk_error without the logarithm.
+template <class Tab, class T, class V, class Y, class WS>
+KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
+                                       mask_t<V>& finite) {
+  V ln_err;
+  return rk_error<Tab>(norm, h, y, ws, finite, ln_err);
 }
 
 /// Evaluates the extra stages a continuous extension needs (DOP853), after rk_step
@@ -216,7 +256,7 @@ KOKKOS_FUNCTION void rk_dense_stages(const F& f, TT t, TT h, const Y& y, WS& ws)
     const auto row = detail::scaled_row<i>(h, detail::RowA<Tab, i>{});
     for (int k = 0; k < n; ++k) {
       using V = std::remove_cvref_t<decltype(y[k] * h)>;
-      dst[k] = V(y[k]) + detail::scaled_stage_sum<i, detail::RowA<Tab, i>, V>(ws, k, row, {});
+      dst[k] = detail::stage_state<i, detail::RowA<Tab, i>>(V(y[k]), ws, k, row, {});
     }
     auto&& ki = ws.vec(i);
     f(t + detail::coef_c<Tab, i> * h, dst, ki);

@@ -71,7 +71,7 @@ KOKKOS_FORCEINLINE_FUNCTION void team_eval(const Member& m, const F& f, T t, con
 }
 
 /// rk_step with the components spread over the team: the same per-component arithmetic
-/// (detail::scaled_stage_sum and one addition), so the same bits as the one-thread stepper.
+/// (detail::stage_state), so the same bits as the one-thread stepper.
 template <class Tab, class Member, class F, class T>
 KOKKOS_FUNCTION void team_rk_step(const Member& m, const F& f, T t, T h, const T* y,
                                   const SpanWorkspace<T>& ws) {
@@ -82,14 +82,14 @@ KOKKOS_FUNCTION void team_rk_step(const Member& m, const F& f, T t, T h, const T
     constexpr int dst_slot = (Tab::fsal && i == s - 1) ? slot_ynew_v<Tab> : slot_tmp_v<Tab>;
     T* dst = ws.vec(dst_slot).data;
     const auto row = scaled_row<i>(h, RowA<Tab, i>{});
-    team_for(m, n, [&](int k) { dst[k] = y[k] + scaled_stage_sum<i, RowA<Tab, i>, T>(ws, k, row, {}); });
+    team_for(m, n, [&](int k) { dst[k] = stage_state<i, RowA<Tab, i>>(y[k], ws, k, row, {}); });
     f(m, t + coef_c<Tab, i> * h, dst, ws.vec(i).data);
     m.team_barrier();
   });
   if constexpr (!Tab::fsal) {
     T* ynew = ws.vec(slot_ynew_v<Tab>).data;
     const auto row = scaled_row<s>(h, RowB<Tab>{});
-    team_for(m, n, [&](int k) { ynew[k] = y[k] + scaled_stage_sum<s, RowB<Tab>, T>(ws, k, row, {}); });
+    team_for(m, n, [&](int k) { ynew[k] = stage_state<s, RowB<Tab>>(y[k], ws, k, row, {}); });
   }
 }
 
@@ -97,9 +97,10 @@ KOKKOS_FUNCTION void team_rk_step(const Member& m, const F& f, T t, T h, const T
 /// dual estimate) in parallel; one thread then sums them in component order and
 /// broadcasts the norm. The sum's order is fixed (k = 0, 1, ...), so the norm has the
 /// same bits for any team size, vector length or thread count, and as rk_error's.
+/// In `ln_err` its logarithm, as rk_error's.
 template <class Tab, class Member, class T>
 KOKKOS_FUNCTION T team_rk_error(const Member& m, const ErrorNorm<T>& norm, T h, const T* y,
-                                const SpanWorkspace<T>& ws, T* buf, T* buf2, bool& finite) {
+                                const SpanWorkspace<T>& ws, T* buf, T* buf2, bool& finite, T& ln_err) {
   constexpr int s = Tab::num_stages;
   const int n_all = ws.dim();
   const int n = norm.measured(n_all);
@@ -119,10 +120,10 @@ KOKKOS_FUNCTION T team_rk_error(const Member& m, const ErrorNorm<T>& norm, T h, 
       buf[k] = norm.scaled(T(h * e), y[k], ynew[k], f0[k], h);
     }
   });
-  T err(0);
+  Kokkos::Array<T, 2> err_ln{};
   Kokkos::single(
       Kokkos::PerTeam(m),
-      [&](T& out) {
+      [&](Kokkos::Array<T, 2>& out) {
         T acc(0), acc2(0);
         for (int k = 0; k < n; ++k) {
           if constexpr (has_dual_error_estimate<Tab>()) {
@@ -135,13 +136,16 @@ KOKKOS_FUNCTION T team_rk_error(const Member& m, const ErrorNorm<T>& norm, T h, 
         if constexpr (has_dual_error_estimate<Tab>()) {
           T deno = acc + T(0.01) * acc2;
           deno = deno > T(0) ? deno : T(1);
-          out = simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
+          out[0] = simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
+          out[1] = simd::ln(out[0]);
         } else {
-          out = norm.finish(acc, n);
+          out[0] = norm.finish(acc, n);
+          out[1] = norm.finish_ln(acc, n);
         }
       },
-      err);
-  return err;
+      err_ln);
+  ln_err = err_ln[1];
+  return err_ln[0];
 }
 
 /// rk_dense_stages over a team: the extra stages a continuous extension needs (DOP853).
@@ -155,7 +159,7 @@ KOKKOS_FUNCTION void team_rk_dense_stages(const Member& m, const F& f, T t, T h,
     constexpr int i = decltype(im)::value + s;
     T* dst = ws.vec(slot_tmp_v<Tab>).data;
     const auto row = scaled_row<i>(h, RowA<Tab, i>{});
-    team_for(m, n, [&](int k) { dst[k] = y[k] + scaled_stage_sum<i, RowA<Tab, i>, T>(ws, k, row, {}); });
+    team_for(m, n, [&](int k) { dst[k] = stage_state<i, RowA<Tab, i>>(y[k], ws, k, row, {}); });
     f(m, t + coef_c<Tab, i> * h, dst, ws.vec(i).data);
     m.team_barrier();
   });
@@ -410,11 +414,12 @@ KOKKOS_FUNCTION Status integrate_team(const Member& m, const F& f, typename Tab:
     st.nfe += s - 1;
     ++attempts;
     bool finite = true;
-    const T err = detail::team_rk_error<Tab>(m, opt.norm, h, y, ws, buf, buf2, finite);
+    T ln_err;
+    const T err = detail::team_rk_error<Tab>(m, opt.norm, h, y, ws, buf, buf2, finite, ln_err);
     const bool ok = finite && Kokkos::isfinite(err);
     const bool acc = ok && err <= T(1);
     const bool rej = ok && !(err <= T(1));
-    const T fac = opt.controller.factor(ok ? err : T(1), acc, bool(acc || rej), cs);
+    const T fac = opt.controller.factor(ok ? err : T(1), ok ? ln_err : T(0), acc, bool(acc || rej), cs);
     if (acc) {
       if (m_save > 0) st.nfe += save_in_step(t, h, t_new);
       copy(ynew, y);

@@ -1,6 +1,8 @@
 // Built-in problem: the Lorenz-63 system and its parameter study (the ensemble benchmark's protocol).
 #pragma once
 
+#include <odeflow/solvers/simd.hpp>
+
 #include <Kokkos_Core.hpp>
 
 namespace odeflow {
@@ -24,7 +26,7 @@ struct Lorenz63 {
 /// Lorenz-63 with sigma = 10 and beta = 8/3 fixed and rho per trajectory: the field of
 /// LorenzParameterStudy. Bitwise the same as Lorenz63 with those values; one member instead of
 /// three, so that a host SIMD pack of W trajectories loads one parameter per lane, not three
-/// (PerTrajectory builds each lane's field and reads its members in the time loop).
+/// (PerTrajectory reads the members in the time loop). T may be a Pack: see LorenzParameterStudy::lanes.
 /// Aggregate without default member initialiser, and the study indexes with int: both shapes
 /// measured faster with GCC 16 on the ensemble benchmark (fixed-step Tsit5, one thread:
 /// 1.89e8 trajectory-steps/s, against 1.74e8 with long indices, 1.53e8 with long indices and
@@ -54,6 +56,16 @@ struct LorenzParameterStudy {
   KOKKOS_FUNCTION T rho(int i) const { return rho0 + (rho1 - rho0) * T(i) / T(n > 1 ? n - 1 : 1); }
   /// Trajectory i's field (Lorenz63 with sigma 10, beta 8/3 and rho_i).
   KOKKOS_FUNCTION LorenzRho<T> operator()(int i) const { return LorenzRho<T>{rho(i)}; }
+  /// The field of trajectories i0 .. i0 + W - 1 in the lanes of a host SIMD pack (indices
+  /// past n - 1 repeat n - 1): LorenzRho over Pack<T, W>, each lane bitwise trajectory i's
+  /// field. PerTrajectory calls it with whole packs of states, so that the stage states
+  /// stay in registers (see solve_ensemble()).
+  template <int W>
+  KOKKOS_FUNCTION LorenzRho<Pack<T, W>> lanes(int i0, int n) const {
+    LorenzRho<Pack<T, W>> f;
+    for (int l = 0; l < W; ++l) f.rho.v[l] = rho(i0 + l < n ? i0 + l : n - 1);
+    return f;
+  }
 };
 
 }  // namespace odeflow
