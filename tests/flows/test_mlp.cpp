@@ -280,6 +280,32 @@ TEST(MlpField, PortableKernelsAgreeWithEigen) {
   }
 }
 
+// The field shares the network's parameters: a change after the first evaluation (training) is
+// seen by the next one, also where the host products keep the weights packed (packed_gemm on
+// AVX-512 builds repacks when the parameters differ from the copy it packed).
+TEST(MlpField, SeesParameterUpdates) {
+  const int d = 2, n = 40;
+  auto mlp = random_mlp<float>(d, 64, 3, Activation::silu, {}, 11);
+  const Batch<float> in(n, d, 12);
+  Rows<float> before("before", n, d), after("after", n, d), fresh("fresh", n, d), copy("copy", n, d);
+  const MlpField<float> f(mlp);
+  const MlpField<float> g = f;  // shares the workspace and the packed weights
+  f(Exec(), in.t, in.x, before);
+  mlp.initialize(13, Exec());  // new parameters in the same storage
+  f(Exec(), in.t, in.x, after);
+  g(Exec(), in.t, in.x, copy);
+  MlpField<float>(mlp.clone())(Exec(), in.t, in.x, fresh);
+  const auto hb = host(before), ha = host(after), hf = host(fresh), hc = host(copy);
+  int changed = 0;
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < d; ++k) {
+      changed += hb(i, k) != ha(i, k);
+      ASSERT_EQ(std::memcmp(&ha(i, k), &hf(i, k), sizeof(float)), 0) << i << " " << k;
+      ASSERT_EQ(std::memcmp(&hc(i, k), &hf(i, k), sizeof(float)), 0) << i << " " << k;
+    }
+  EXPECT_GT(changed, n);  // the new parameters change the field
+}
+
 TEST(MlpField, FloatAgreesWithDouble) {
   const int d = 2, n = 50;
   const auto md = random_mlp<double>(d, 64, 3, Activation::silu);

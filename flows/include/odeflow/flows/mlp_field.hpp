@@ -9,6 +9,8 @@
 #include <Kokkos_Core.hpp>
 
 #include <cstddef>
+#include <cstring>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -31,9 +33,14 @@ namespace odeflow {
 /// every layer while it is in cache, with Eigen's vectorised exp/tanh/logistic for the
 /// activations when the width is a multiple of 16 (GELU and other widths: scalar functors).
 ///
-/// Workspace: two buffers of rows x max width, grown on demand (or by reserve()) and
-/// shared by copies of the field. One call at a time per field object and its copies;
-/// give each concurrent user its own field (MlpField(mlp) again).
+/// On AVX-512 hosts (detail::packed_mlp_products) the products use detail::packed_gemm with
+/// the weights packed once: the field keeps the packed layers and a copy of the parameters
+/// they came from, compares that copy with the network's parameters at every call (one
+/// memcmp) and repacks when they differ, so training updates are still seen.
+///
+/// Workspace: two buffers of rows x max width, grown on demand (or by reserve()), and the
+/// packed weights, shared by copies of the field. One call at a time per field object and
+/// its copies; give each concurrent user its own field (MlpField(mlp) again).
 template <class T, class ExecSpace = Kokkos::DefaultExecutionSpace, class Gemm = default_gemm_t<ExecSpace>>
 class MlpField {
  public:
@@ -124,7 +131,8 @@ class MlpField {
           space, dims, w, b, m_mlp.architecture().activation, n, s, ld, cur, nxt, fill,
           [=](int i, const T* out) {
             detail::WriteOutput<T, VDX, VJV, VDIV>{out, last_bias, d, ld, s, seed, dx, jv, div}(i);
-          });
+          },
+          packed_layers());
     } else {
       const detail::FillInput<T, VT, VX, VV> fill{cur, n0, n0, d, s, t, x, v, seed,
                                                   detail::TimeFeatures<T>(m_mlp.architecture().time)};
@@ -145,8 +153,34 @@ class MlpField {
   // layer uses the same stride, see detail::mlp_forward_tiles).
   int row_stride() const { return (m_mlp.max_width() + 15) / 16 * 16; }
 
+  // The layers' weights packed for detail::packed_gemm, repacked when the parameters differ
+  // from the copy they were packed from; nullptr when the host products use Eigen.
+  struct Packed {
+    std::vector<T> params;
+    std::vector<detail::PackedWeights<T>> layers;
+  };
+  const detail::PackedWeights<T>* packed_layers() const {
+    if constexpr (!detail::packed_mlp_products || !std::is_same_v<Gemm, EigenGemm>) {
+      return nullptr;
+    } else {
+      const auto params = m_mlp.parameters();
+      const std::size_t count = params.extent(0);
+      const T* now = params.data();
+      if (!m_packed) m_packed = std::make_shared<Packed>();
+      Packed& p = *m_packed;
+      if (p.params.size() != count || std::memcmp(p.params.data(), now, count * sizeof(T)) != 0) {
+        p.params.assign(now, now + count);
+        p.layers.clear();
+        for (int l = 0; l < m_mlp.num_layers(); ++l)
+          p.layers.emplace_back(m_mlp.weight(l).data(), m_mlp.width(l + 1), m_mlp.width(l));
+      }
+      return p.layers.data();
+    }
+  }
+
   mlp_type m_mlp;
   mutable Kokkos::View<T*, memory_space> m_buf[2];
+  mutable std::shared_ptr<Packed> m_packed;
 };
 
 }  // namespace odeflow
