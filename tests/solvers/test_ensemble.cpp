@@ -192,6 +192,74 @@ TEST(PerTrajectory, SaveAtMatchesSingleSolve) {
   }
 }
 
+// Fixed steps on host packs run on local copies of the state and workspace and take the
+// step's scaled rows (h a_ij) from a cache that is refreshed when h changes (StepRows). A
+// step of 0.03 on [0, 1] ends with a shorter step, and save times between grid points
+// shorten steps of methods without interpolation (RK4): h changes often, and every change
+// must reach the stages. Each trajectory must be bitwise its single solve, saves and all.
+template <class Tab>
+void expect_fixed_equals_single(bool with_saves, bool poisoned) {
+  const int n = 21, m = 11;
+  auto o = default_options<Tab>();
+  o.dt = 0.03;
+  Kokkos::View<double*, Kokkos::HostSpace> times("times", m);
+  std::vector<double> tv(m);
+  for (int j = 0; j < m; ++j) tv[j] = times(j) = 0.1 * j;
+  YView y("y", n, 3);
+  Kokkos::deep_copy(Kokkos::subview(y, Kokkos::ALL, 0), 1.0);
+  SView st("st", n);
+  Kokkos::View<double***, Space> out("out", n, m, 3);
+  EnsembleSaveAt<double, decltype(out)> sa{times, out};
+  if (poisoned) {
+    solve_ensemble<Tab>(Space{}, PerTrajectory<3>{}, PoisonedLorenz{n}, y, 0.0, 1.0, o, st,
+                        with_saves ? &sa : nullptr);
+  } else {
+    solve_ensemble<Tab>(Space{}, PerTrajectory<3>{}, LorenzStudy{n, 0}, y, 0.0, 1.0, o, st,
+                        with_saves ? &sa : nullptr);
+  }
+  auto hy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y);
+  auto hs = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, st);
+  auto ho = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, out);
+  for (int i = 0; i < n; ++i) {
+    auto one = [&](const auto& field) {
+      return with_saves ? solve(Tab{}, field, std::array<double, 3>{1, 0, 0}, 0.0, 1.0, o,
+                                std::span<const double>(tv))
+                        : solve(Tab{}, field, std::array<double, 3>{1, 0, 0}, 0.0, 1.0, o);
+    };
+    auto single = poisoned ? one(PoisonedLorenz{n}(i)) : one(LorenzStudy{n, 0}(i));
+    ASSERT_EQ(hs(i).status, single.stats.status) << i;
+    EXPECT_EQ(hs(i).status, poisoned && i % 7 == 0 ? Status::non_finite : Status::success) << i;
+    EXPECT_EQ(hs(i).nfe, single.stats.nfe) << i;
+    EXPECT_EQ(hs(i).accepted, single.stats.accepted) << i;
+    EXPECT_TRUE(same_bits(hs(i).t, single.stats.t)) << i;
+    EXPECT_TRUE(same_bits(hs(i).dt_last, single.stats.dt_last)) << i;
+    for (int k = 0; k < 3; ++k) EXPECT_TRUE(same_bits(hy(i, k), single.y[k])) << i << " " << k;
+    if (with_saves && !poisoned) {
+      ASSERT_EQ(single.saved.size(), std::size_t(m));
+      for (int j = 0; j < m; ++j)
+        for (int k = 0; k < 3; ++k) EXPECT_TRUE(same_bits(ho(i, j, k), single.saved[j][k])) << i << " " << j;
+    }
+  }
+  // 1 / 0.03 rounds up to 34 steps; save times off the grid add steps to RK4's.
+  if (!poisoned) {
+    if (with_saves && !has_dense_output_v<Tab>) {
+      EXPECT_GT(hs(0).accepted, 34);
+    } else {
+      EXPECT_EQ(hs(0).accepted, 34);
+    }
+  }
+}
+
+TEST(PerTrajectory, FixedStepEqualsSingleSolve) {
+  for (bool saves : {false, true}) {
+    for (bool poisoned : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "saves " << saves << ", poisoned " << poisoned);
+      expect_fixed_equals_single<RungeKutta4<double>>(saves, poisoned);
+      expect_fixed_equals_single<Tsitouras54<double>>(saves, poisoned);
+    }
+  }
+}
+
 TEST(PerTrajectory, NonFiniteTrajectoriesLeaveOthersUntouched) {
   const int n = 200;
   auto [clean, cleans] = run<DormandPrince54<double>>(Space{}, LorenzStudy{n, 0}, n, tight());

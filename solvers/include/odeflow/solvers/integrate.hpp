@@ -174,6 +174,29 @@ KOKKOS_FUNCTION void save_in_step(const F& f, const V& t, const V& h, const V& t
   }
 }
 
+/// Runs a solver's step loop `run(y, ws, with_saves)`. With a compile-time workspace
+/// (StaticWorkspace) and nothing to save, on a local copy of y and a local workspace: the
+/// caller's two may alias each other as far as the compiler knows, so on them every step
+/// passes the new state and the FSAL stage through memory, while locals, which nothing
+/// outside can see, stay in registers from step to step. The loops read only the derivative
+/// at the start (slot 0) before writing a slot, so only that slot is copied in; y and slot 0
+/// are copied back (the other slots are scratch). Otherwise on y and ws.
+template <class Run, class Y, class WS>
+KOKKOS_FORCEINLINE_FUNCTION void run_on_local_copies(Run& run, Y& y, WS& ws, bool no_saves) {
+  if constexpr (is_static_workspace_v<std::remove_cvref_t<WS>> &&
+                std::is_same_v<std::remove_cvref_t<Y>, typename std::remove_cvref_t<WS>::vector_type>) {
+    if (no_saves) {
+      std::remove_cvref_t<WS> ws_local;
+      ws_local.vec(0) = ws.vec(0);
+      std::remove_cvref_t<Y> y_local = y;
+      run(y_local, ws_local, std::false_type{});
+      y = y_local;
+      ws.vec(0) = ws_local.vec(0);
+      return;
+    }
+  }
+  run(y, ws, std::true_type{});
+}
 }  // namespace detail
 
 /// The solver core, per lane. Integrates y' = f(t, y) from t0 to t1 for the
@@ -231,8 +254,6 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     active = active & !m;
   };
 
-  auto&& k0 = ws.vec(0);
-  auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   V t(t0);
   // The end of the next step per lane: t1, or the lane's next save time when
   // the method cannot interpolate.
@@ -249,13 +270,13 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     }
     return target;
   };
-  auto eval_k0 = [&](const M& need) {
-    f(t, y, k0);
+  auto eval_k0 = [&](const M& need, const auto& yy, auto&& kk) {
+    f(t, yy, kk);
     count(st.nfe, M(active & need), 1);
-    fail(M(need & !detail::all_finite(k0, n)), Status::non_finite);
+    fail(M(need & !detail::all_finite(kk, n)), Status::non_finite);
   };
 
-  eval_k0(M(true));
+  eval_k0(M(true), y, ws.vec(0));
   if (fixed) {
     // Grid t0 + i dt (i < nsteps) ending exactly at t1, as torchdiffeq's fixed-grid solvers.
     // All running lanes share the grid, so time, step and counts are scalars here; a lane
@@ -280,58 +301,73 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
       fail(now, why);
     };
     long i = 0;
-    bool need_k0 = false;
-    while (i < nsteps && simd::any(active)) {
-      if (need_k0) {
-        f(V(tc), y, k0);
-        evals = evals + I(1);
-        need_k0 = false;
-        const M good = detail::all_finite(k0, n);
-        if (!simd::all(good)) stop(M(!good), Status::non_finite);
-        if (!simd::any(active)) break;
-      }
-      if (taken >= opt.max_steps) {
-        stop(M(true), Status::max_steps_reached);
-        break;
-      }
-      const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
-      T target = grid_end;
-      if constexpr (!has_dense_output_v<Tab>) {
-        if (js < save_at.size() && dir * (save_at.template time<T>(js) - grid_end) < T(0))
-          target = save_at.template time<T>(js);
-      }
-      const T h = target - tc;
-      rk_step<Tab>(f, V(tc), V(h), y, ws);
-      evals = evals + I(s - 1);
-      M good = detail::all_finite(ynew, n);
-      if constexpr (Tab::fsal) good = good & detail::all_finite(ws.vec(s - 1), n);
-      if (!simd::all(good)) stop(M(!good), Status::non_finite);
-      if (save_at.size() > 0) {
-        detail::save_in_step<Tab, F, T>(f, V(tc), V(h), V(target), active, y, ws, save_at, next_save,
-                                        dense_extra, lane_saver);
-        for (int l = 0; l < W; ++l)
-          if (simd::lane(active, l)) js = simd::lane(next_save, l);
-      }
-      const bool all_running = simd::all(active);
-      if (all_running) {
-        detail::copy_vec(ynew, y, n);
-      } else {
-        detail::select_vec(active, ynew, y, n);
-      }
-      if constexpr (Tab::fsal) {
-        if (all_running) {
-          detail::copy_vec(ws.vec(s - 1), k0, n);
-        } else {
-          detail::select_vec(active, ws.vec(s - 1), k0, n);
+    // The step loop over (y, ws): on local copies when it can (detail::run_on_local_copies).
+    auto run = [&](auto& y, auto& ws, auto with_saves_c) ODEFLOW_INLINE_LAMBDA {
+      constexpr bool with_saves = decltype(with_saves_c)::value;
+      auto&& k0 = ws.vec(0);
+      auto&& ynew = ws.vec(slot_ynew_v<Tab>);
+      bool need_k0 = false;
+      // Host packs: the step's scaled rows, recomputed only when h changes. (On a device the
+      // products are cheaper than the per-thread memory the rows would take.)
+      [[maybe_unused]] StepRows<Tab> rows;
+      while (i < nsteps && simd::any(active)) {
+        if (need_k0) {
+          f(V(tc), y, k0);
+          evals = evals + I(1);
+          need_k0 = false;
+          const M good = detail::all_finite(k0, n);
+          if (!simd::all(good)) stop(M(!good), Status::non_finite);
+          if (!simd::any(active)) break;
         }
-      } else {
-        need_k0 = true;
+        if (taken >= opt.max_steps) {
+          stop(M(true), Status::max_steps_reached);
+          break;
+        }
+        const T grid_end = (i + 1 == nsteps) ? t1 : t0 + dir * T(i + 1) * h_mag;
+        T target = grid_end;
+        if constexpr (!has_dense_output_v<Tab>) {
+          if (js < save_at.size() && dir * (save_at.template time<T>(js) - grid_end) < T(0))
+            target = save_at.template time<T>(js);
+        }
+        const T h = target - tc;
+        if constexpr (is_pack_v<V>) {
+          rows.set(h);
+          rk_step<Tab>(f, V(tc), V(h), y, ws, rows);
+        } else {
+          rk_step<Tab>(f, V(tc), V(h), y, ws);
+        }
+        evals = evals + I(s - 1);
+        M good = detail::all_finite(ynew, n);
+        if constexpr (Tab::fsal) good = good & detail::all_finite(ws.vec(s - 1), n);
+        if (!simd::all(good)) stop(M(!good), Status::non_finite);
+        if (with_saves && save_at.size() > 0) {
+          detail::save_in_step<Tab, F, T>(f, V(tc), V(h), V(target), active, y, ws, save_at, next_save,
+                                          dense_extra, lane_saver);
+          for (int l = 0; l < W; ++l)
+            if (simd::lane(active, l)) js = simd::lane(next_save, l);
+        }
+        const bool all_running = simd::all(active);
+        if (all_running) {
+          detail::copy_vec(ynew, y, n);
+        } else {
+          detail::select_vec(active, ynew, y, n);
+        }
+        if constexpr (Tab::fsal) {
+          if (all_running) {
+            detail::copy_vec(ws.vec(s - 1), k0, n);
+          } else {
+            detail::select_vec(active, ws.vec(s - 1), k0, n);
+          }
+        } else {
+          need_k0 = true;
+        }
+        tc = target;
+        last_h = h;
+        ++taken;
+        if (target == grid_end) ++i;
       }
-      tc = target;
-      last_h = h;
-      ++taken;
-      if (target == grid_end) ++i;
-    }
+    };
+    detail::run_on_local_copies(run, y, ws, save_at.size() == 0);
     st.accepted = select(active, I(taken), st.accepted);
     st.nfe = select(active, evals, st.nfe) + dense_extra;
     st.t = select(active, V(tc), st.t);
@@ -346,55 +382,62 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
   ControllerState<V> cs = opt.controller.template initial_state<V>();
   M last_nonfinite(false);
   I attempts(0);
-  while (simd::any(active)) {
-    fail(M(attempts >= I(opt.max_steps)), Status::max_steps_reached);
-    const V target = step_target();
-    const V remaining = simd::abs(target - t);
-    const V min_step = simd::max(V(opt.dt_min), T(16) * eps * simd::abs(t));
-    const M under = (h_mag < min_step) & (remaining > min_step);
-    fail(M(under & last_nonfinite), Status::non_finite);
-    fail(under, Status::dt_underflow);
-    if (!simd::any(active)) break;
-    // Land exactly on the target when the step reaches or nearly reaches it.
-    const M lands = h_mag >= remaining * (T(1) - T(4) * eps);
-    const V h = select(active, select(lands, V(target - t), V(dir * h_mag)), V(T(0)));
-    const V t_new = select(lands, target, V(t + h));
-    rk_step<Tab>(f, t, h, y, ws);
-    count(st.nfe, active, s - 1);
-    count(attempts, active, 1);
-    M finite(true);
-    V ln_err;
-    const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err);
-    const M ok = finite & simd::isfinite(err);
-    const M acc = active & ok & (err <= T(1));
-    const M rej = active & ok & !(err <= T(1));
-    const M bad = active & !ok;
-    const V fac = opt.controller.factor(select(ok, err, V(T(1))), select(ok, ln_err, V(T(0))), acc, M(acc | rej), cs);
-    // Accepted lanes.
-    if (save_at.size() > 0)
-      detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
-    detail::select_vec(acc, ynew, y, n);
-    t = select(acc, t_new, t);
-    st.t = t;
-    count(st.accepted, acc, 1);
-    const V h_next = simd::min(simd::abs(h) * fac, V(dt_max));
-    // A step shortened only to land on a target does not shrink the next one.
-    const V h_acc = select(M(lands & (fac >= T(1))), simd::max(h_next, simd::min(h_mag, V(dt_max))), h_next);
-    // Rejected lanes shrink; non-finite trials shrink hard (the status says why if that cannot help).
-    h_mag = select(acc, h_acc, select(rej, V(simd::abs(h) * fac), select(bad, V(simd::abs(h) * opt.controller.fac_min), h_mag)));
-    count(st.rejected, M(rej | bad), 1);
-    last_nonfinite = select(acc, M(false), select(bad, M(true), last_nonfinite));
-    cs.last_rejected = select(bad, M(true), cs.last_rejected);
-    st.dt_last = select(active, V(dir * h_mag), st.dt_last);
-    active = active & !M(acc & (t == t1));
-    if constexpr (Tab::fsal) {
-      detail::select_vec(acc, ws.vec(s - 1), k0, n);
-      fail(M(acc & !detail::all_finite(k0, n)), Status::non_finite);
+  // The step loop over (y, ws); on local copies as the fixed-step loop's (see there).
+  auto run = [&](auto& y, auto& ws, auto with_saves_c) ODEFLOW_INLINE_LAMBDA {
+    constexpr bool with_saves = decltype(with_saves_c)::value;
+    auto&& k0 = ws.vec(0);
+    auto&& ynew = ws.vec(slot_ynew_v<Tab>);
+    while (simd::any(active)) {
+      fail(M(attempts >= I(opt.max_steps)), Status::max_steps_reached);
+      const V target = step_target();
+      const V remaining = simd::abs(target - t);
+      const V min_step = simd::max(V(opt.dt_min), T(16) * eps * simd::abs(t));
+      const M under = (h_mag < min_step) & (remaining > min_step);
+      fail(M(under & last_nonfinite), Status::non_finite);
+      fail(under, Status::dt_underflow);
+      if (!simd::any(active)) break;
+      // Land exactly on the target when the step reaches or nearly reaches it.
+      const M lands = h_mag >= remaining * (T(1) - T(4) * eps);
+      const V h = select(active, select(lands, V(target - t), V(dir * h_mag)), V(T(0)));
+      const V t_new = select(lands, target, V(t + h));
+      rk_step<Tab>(f, t, h, y, ws);
+      count(st.nfe, active, s - 1);
+      count(attempts, active, 1);
+      M finite(true);
+      V ln_err;
+      const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err);
+      const M ok = finite & simd::isfinite(err);
+      const M acc = active & ok & (err <= T(1));
+      const M rej = active & ok & !(err <= T(1));
+      const M bad = active & !ok;
+      const V fac = opt.controller.factor(select(ok, err, V(T(1))), select(ok, ln_err, V(T(0))), acc, M(acc | rej), cs);
+      // Accepted lanes.
+      if (with_saves && save_at.size() > 0)
+        detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
+      detail::select_vec(acc, ynew, y, n);
+      t = select(acc, t_new, t);
+      st.t = t;
+      count(st.accepted, acc, 1);
+      const V h_next = simd::min(simd::abs(h) * fac, V(dt_max));
+      // A step shortened only to land on a target does not shrink the next one.
+      const V h_acc = select(M(lands & (fac >= T(1))), simd::max(h_next, simd::min(h_mag, V(dt_max))), h_next);
+      // Rejected lanes shrink; non-finite trials shrink hard (the status says why if that cannot help).
+      h_mag = select(acc, h_acc, select(rej, V(simd::abs(h) * fac), select(bad, V(simd::abs(h) * opt.controller.fac_min), h_mag)));
+      count(st.rejected, M(rej | bad), 1);
+      last_nonfinite = select(acc, M(false), select(bad, M(true), last_nonfinite));
+      cs.last_rejected = select(bad, M(true), cs.last_rejected);
+      st.dt_last = select(active, V(dir * h_mag), st.dt_last);
+      active = active & !M(acc & (t == t1));
+      if constexpr (Tab::fsal) {
+        detail::select_vec(acc, ws.vec(s - 1), k0, n);
+        fail(M(acc & !detail::all_finite(k0, n)), Status::non_finite);
+      }
+      if constexpr (!Tab::fsal) {
+        if (simd::any(M(acc & active))) eval_k0(acc, y, k0);
+      }
     }
-    if constexpr (!Tab::fsal) {
-      if (simd::any(M(acc & active))) eval_k0(acc);
-    }
-  }
+  };
+  detail::run_on_local_copies(run, y, ws, save_at.size() == 0);
 }
 
 /// Integrates one trajectory of y' = f(t, y) from t0 to t1 (t1 < t0 integrates

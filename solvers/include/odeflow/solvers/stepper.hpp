@@ -131,7 +131,58 @@ struct RowE2 {
   template <int J>
   static constexpr typename Tab::value_type value = coef_e2<Tab, J>();
 };
+
+/// Where rk_step takes a stage's scaled row from: computed from the step, here h * a_ij per stage.
+template <class H>
+struct ComputedRows {
+  H h;
+  template <int I, class Coef>
+  KOKKOS_FORCEINLINE_FUNCTION ScaledRow<I, H> row() const {
+    return scaled_row<I>(h, Coef{});
+  }
+};
 }  // namespace detail
+
+/// The scaled rows of every stage of one step (h times row i of A for 0 < i < s, and h times b),
+/// for a step size shared by all lanes. A fixed-step solve computes them only when the step size
+/// changes (on a uniform grid it changes in its last bits now and then) instead of in every step:
+/// the products and their broadcasts into the lanes leave the step. They are the products
+/// rk_step would compute (h * coefficient, in T), so the step's bits are the same.
+template <class Tab>
+struct StepRows {
+  using T = typename Tab::value_type;
+  /// hc[i][j] = h * a_ij (i < s; j < i), hc[s][j] = h * b_j; other entries unused.
+  T hc[Tab::num_stages + 1][Tab::num_stages] = {};
+  /// The step size the rows belong to (NaN until set: then no step size matches).
+  T h = Kokkos::Experimental::quiet_NaN<T>::value;
+
+  /// Recomputes the rows for step size hh unless they already belong to it.
+  KOKKOS_FORCEINLINE_FUNCTION void set(T hh) {
+    if (hh == h) return;
+    h = hh;
+    detail::static_for<Tab::num_stages>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
+      constexpr int i = decltype(im1)::value + 1;
+      if constexpr (i < Tab::num_stages) {
+        fill<i>(detail::scaled_row<i>(hh, detail::RowA<Tab, i>{}));
+      } else {
+        fill<i>(detail::scaled_row<i>(hh, detail::RowB<Tab>{}));
+      }
+    });
+  }
+  /// Row I as rk_step uses it (Coef: RowA<Tab, I> or, for I = s, RowB<Tab>).
+  template <int I, class Coef>
+  KOKKOS_FORCEINLINE_FUNCTION detail::ScaledRow<I, T> row() const {
+    detail::ScaledRow<I, T> r;
+    for (int j = 0; j < I; ++j) r.hc[j] = hc[I][j];
+    return r;
+  }
+
+ private:
+  template <int I>
+  KOKKOS_FORCEINLINE_FUNCTION void fill(const detail::ScaledRow<I, T>& r) {
+    for (int j = 0; j < I; ++j) hc[I][j] = r.hc[j];
+  }
+};
 
 /// Workspace slots: vec(i) for i < num_stored_stages_v<Tab> holds stage k_i;
 /// then the new state, then a temporary. This one: the slot of the new state y_{n+1}.
@@ -148,14 +199,17 @@ inline constexpr int slot_tmp_v = num_stored_stages_v<Tab> + 1;
 ///
 /// `f(t, y, dydt)`: the vector field; `y` and the workspace vectors index
 /// components with `[k]`, k < ws.dim().
-template <class Tab, class F, class TT, class Y, class WS>
-KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
+///
+/// `rows`: where the scaled rows h * a_ij come from (the overload without it computes them;
+/// StepRows holds them precomputed for a step size shared by all lanes).
+template <class Tab, class F, class TT, class Y, class WS, class Rows>
+KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws, const Rows& rows) {
   constexpr int s = Tab::num_stages;
   const int n = ws.dim();
   detail::static_for<s - 1>([&](auto im1) ODEFLOW_INLINE_LAMBDA {
     constexpr int i = decltype(im1)::value + 1;
     constexpr bool into_ynew = Tab::fsal && i == s - 1;
-    const auto row = detail::scaled_row<i>(h, detail::RowA<Tab, i>{});
+    const auto row = rows.template row<i, detail::RowA<Tab, i>>();
     auto stage = [&](auto&& dst) ODEFLOW_INLINE_LAMBDA {
       for (int k = 0; k < n; ++k) {
         using V = std::remove_cvref_t<decltype(y[k] * h)>;
@@ -175,12 +229,17 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
   });
   if constexpr (!Tab::fsal) {
     auto&& ynew = ws.vec(slot_ynew_v<Tab>);
-    const auto row = detail::scaled_row<s>(h, detail::RowB<Tab>{});
+    const auto row = rows.template row<s, detail::RowB<Tab>>();
     for (int k = 0; k < n; ++k) {
       using V = std::remove_cvref_t<decltype(y[k] * h)>;
       ynew[k] = detail::stage_state<s, detail::RowB<Tab>>(V(y[k]), ws, k, row, {});
     }
   }
+}
+/// rk_step computing the scaled rows from h.
+template <class Tab, class F, class TT, class Y, class WS>
+KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS& ws) {
+  rk_step<Tab>(f, t, h, y, ws, detail::ComputedRows<TT>{h});
 }
 
 /// Scaled error norm of the step just taken by rk_step (err = h sum_i e_i k_i),
