@@ -186,7 +186,7 @@ KOKKOS_FORCEINLINE_FUNCTION void run_on_local_copies(Run& run, Y& y, WS& ws, boo
   if constexpr (is_static_workspace_v<std::remove_cvref_t<WS>> &&
                 std::is_same_v<std::remove_cvref_t<Y>, typename std::remove_cvref_t<WS>::vector_type>) {
     if (no_saves) {
-      std::remove_cvref_t<WS> ws_local;
+      std::remove_cvref_t<WS> ws_local{};  // zeros: a field may leave components unwritten
       ws_local.vec(0) = ws.vec(0);
       std::remove_cvref_t<Y> y_local = y;
       run(y_local, ws_local, std::false_type{});
