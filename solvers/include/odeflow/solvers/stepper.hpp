@@ -150,6 +150,7 @@ struct ComputedRows {
 /// rk_step would compute (h * coefficient, in T), so the step's bits are the same.
 template <class Tab>
 struct StepRows {
+  /// Scalar type of the tableau.
   using T = typename Tab::value_type;
   /// hc[i][j] = h * a_ij (i < s; j < i), hc[s][j] = h * b_j; other entries unused.
   T hc[Tab::num_stages + 1][Tab::num_stages] = {};
