@@ -133,6 +133,58 @@ TEST(Integrate, StatusMaxSteps) {
   EXPECT_TRUE(std::isfinite(r.y[0]) && std::isfinite(r.y[1]));
 }
 
+// Van der Pol (mu = 5) counting its calls: an independent count of the function evaluations.
+struct CountingVanDerPol {
+  long* calls;
+  template <class T, class Y, class DY>
+  KOKKOS_FUNCTION void operator()(T, const Y& y, DY& dy) const {
+    ++*calls;
+    dy[0] = y[1];
+    dy[1] = 5.0 * (1.0 - y[0] * y[0]) * y[1] - y[0];
+  }
+};
+
+// The statistics against the field's own count of its calls. An attempt of an s-stage method
+// calls the field s - 1 times (its first stage is the previous step's last stage, or for
+// methods without FSAL one more call after each accepted step but the last), after one call at
+// the start: so the calls give the attempts, and accepted + rejected must match them. The first
+// step is far too large, so steps are rejected.
+template <class Tab>
+void check_counts_against_calls() {
+  constexpr long s = Tab::num_stages;
+  auto o = default_options<Tab>();
+  o.norm.rtol = o.norm.atol = 1e-6;
+  o.dt0 = 0.5;
+  long calls = 0;
+  auto r = solve(Tab{}, CountingVanDerPol{&calls}, std::array<double, 2>{2.0, 0.0}, 0.0, 3.0, o);
+  ASSERT_EQ(r.stats.status, Status::success);
+  EXPECT_EQ(r.stats.nfe, calls);
+  EXPECT_GT(r.stats.rejected, 0);
+  EXPECT_GT(r.stats.accepted, 0);
+  const long attempts = r.stats.accepted + r.stats.rejected;
+  EXPECT_EQ(calls, 1 + (s - 1) * attempts + (Tab::fsal ? 0 : r.stats.accepted - 1));
+  EXPECT_EQ(r.stats.t, 3.0);
+
+  // Stopped by max_steps: every attempt counts, accepted or not.
+  o.max_steps = 7;
+  calls = 0;
+  auto m = solve(Tab{}, CountingVanDerPol{&calls}, std::array<double, 2>{2.0, 0.0}, 0.0, 3.0, o);
+  EXPECT_EQ(m.stats.status, Status::max_steps_reached);
+  EXPECT_EQ(m.stats.accepted + m.stats.rejected, 7);
+  EXPECT_EQ(m.stats.nfe, calls);
+  EXPECT_EQ(calls, 1 + (s - 1) * 7 + (Tab::fsal ? 0 : m.stats.accepted));
+  EXPECT_GT(m.stats.t, 0.0);
+  EXPECT_LT(m.stats.t, 3.0);
+}
+
+TEST(Integrate, StatisticsMatchTheFieldsCalls) {
+  check_counts_against_calls<DormandPrince54<double>>();
+  check_counts_against_calls<Tsitouras54<double>>();
+  check_counts_against_calls<BogackiShampine32<double>>();
+  check_counts_against_calls<CashKarp54<double>>();
+  check_counts_against_calls<DormandPrince853<double>>();
+}
+
 TEST(Integrate, StatusUnderflowOnBlowUp) {
   auto r = solve(DormandPrince54<double>{}, test::BlowUp{}, std::array<double, 1>{1.0}, 0.0, 2.0);
   EXPECT_TRUE(r.stats.status == Status::dt_underflow || r.stats.status == Status::non_finite)

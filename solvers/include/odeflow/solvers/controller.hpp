@@ -13,7 +13,7 @@ template <class V>
 struct ControllerState {
   V err_prev;                   ///< max(err_{n-1}, err_floor)
   V err_prev2;                  ///< max(err_{n-2}, err_floor)
-  mask_t<V> last_rejected;      ///< the previous attempt was rejected
+  mask_t<V> last_rejected;      ///< the previous attempt was rejected; kept only with no_increase_after_reject
 };
 
 /// Step-size controller of the PID family (Soderlind 2003; Hairer, Norsett,
@@ -80,7 +80,9 @@ struct Controller {
   KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const V& ln_err, const M& accepted, const M& update,
                            ControllerState<V>& st) const {
     using simd::select;
-    const V beta = select(accepted, V(beta1), V(beta_reject));
+    // Branches on the (scalar) settings skip per-lane selects that cannot change anything:
+    // the adaptive step is latency-bound and waits on this factor.
+    const V beta = beta1 == beta_reject ? V(beta1) : select(accepted, V(beta1), V(beta_reject));
     // err == 0 gives a huge factor here, clamped to fac_max below.
     V f;
     if (beta2 != T(0) && beta3 == T(0)) {
@@ -93,9 +95,12 @@ struct Controller {
       if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
     }
     const T lo_acc = fac_min_accept > fac_min ? fac_min_accept : fac_min;
-    f = simd::min(select(accepted, V(fac_max), V(1)), simd::max(select(accepted, V(lo_acc), V(fac_min)), f));
-    const M hold = accepted & (err >= V(hold_above));
-    f = select(hold, V(1), f);
+    const V lo = lo_acc == fac_min ? V(fac_min) : select(accepted, V(lo_acc), V(fac_min));
+    f = simd::min(select(accepted, V(fac_max), V(1)), simd::max(lo, f));
+    if (!(hold_above > T(1))) {  // accepted means err <= 1: a hold above 1 never applies
+      const M hold = accepted & (err >= V(hold_above));
+      f = select(hold, V(1), f);
+    }
     if (no_increase_after_reject) {
       const M cap = accepted & st.last_rejected;
       f = select(cap, simd::min(f, V(1)), f);
@@ -103,7 +108,8 @@ struct Controller {
     const M acc_upd = accepted & update;
     st.err_prev2 = select(acc_upd, st.err_prev, st.err_prev2);
     st.err_prev = select(acc_upd, simd::max(err, V(err_floor)), st.err_prev);
-    st.last_rejected = select(update, M(!accepted), st.last_rejected);
+    // Read only with no_increase_after_reject.
+    if (no_increase_after_reject) st.last_rejected = select(update, M(!accepted), st.last_rejected);
     return f;
   }
 };

@@ -40,7 +40,7 @@ struct ErrorNorm {
   /// last stage comes last), so the division leaves the adaptive step's critical path
   /// (Dopri5 on Lorenz: 2% more trajectories per second than err / scale, docs/benchmarks.md).
   template <class V>
-  KOKKOS_FUNCTION V scaled(const V& err, const V& y_old, const V& y_new, const V& f_old,
+  KOKKOS_FORCEINLINE_FUNCTION V scaled(const V& err, const V& y_old, const V& y_new, const V& f_old,
                            const V& h) const {
     if (kind == ErrorNormKind::odeint_max) {
       return simd::abs(err) / (atol + rtol * (simd::abs(y_old) + simd::abs(h * f_old)));
@@ -50,7 +50,7 @@ struct ErrorNorm {
   }
   /// Adds one scaled component `s` to the running accumulator (starting at 0).
   template <class V>
-  KOKKOS_FUNCTION void accumulate(V& acc, const V& s) const {
+  KOKKOS_FORCEINLINE_FUNCTION void accumulate(V& acc, const V& s) const {
     if (kind == ErrorNormKind::odeint_max) {
       acc = simd::max(acc, s);
     } else {
@@ -59,14 +59,14 @@ struct ErrorNorm {
   }
   /// Turns the accumulator over n components into the norm (RMS: sqrt(acc (1 / n))).
   template <class V>
-  KOKKOS_FUNCTION V finish(const V& acc, int n) const {
+  KOKKOS_FORCEINLINE_FUNCTION V finish(const V& acc, int n) const {
     if (kind == ErrorNormKind::odeint_max) return acc;
     return simd::sqrt(acc * (T(1) / T(n)));
   }
   /// The logarithm of the norm, simd::ln of it (the maximum norm), or for RMS
   /// ln(acc (1 / n)) / 2, which does not wait for the square root.
   template <class V>
-  KOKKOS_FUNCTION V finish_ln(const V& acc, int n) const {
+  KOKKOS_FORCEINLINE_FUNCTION V finish_ln(const V& acc, int n) const {
     if (kind == ErrorNormKind::odeint_max) return simd::ln(acc);
     return T(0.5) * simd::ln(V(acc * (T(1) / T(n))));
   }

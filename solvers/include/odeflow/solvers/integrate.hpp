@@ -67,13 +67,13 @@ struct LaneStatistics {
 namespace detail {
 
 template <class V, class W>
-KOKKOS_FUNCTION void copy_vec(const V& src, W&& dst, int n) {
+KOKKOS_FORCEINLINE_FUNCTION void copy_vec(const V& src, W&& dst, int n) {
   for (int k = 0; k < n; ++k) dst[k] = src[k];
 }
 
 /// dst = m ? src : dst per lane and component.
 template <class M, class V, class W>
-KOKKOS_FUNCTION void select_vec(const M& m, const V& src, W&& dst, int n) {
+KOKKOS_FORCEINLINE_FUNCTION void select_vec(const M& m, const V& src, W&& dst, int n) {
   for (int k = 0; k < n; ++k) dst[k] = simd::select(m, src[k], dst[k]);
 }
 
@@ -248,8 +248,8 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
   const T eps = Kokkos::Experimental::epsilon<T>::value;
   const T dt_max = opt.dt_max > T(0) ? opt.dt_max : span;
   const I zero(0);
-  auto count = [&](I& c, const M& m, int by) { c = c + select(m, I(by), zero); };
-  auto fail = [&](const M& m, Status why) {
+  auto count = [&](I& c, const M& m, int by) ODEFLOW_INLINE_LAMBDA { c = c + select(m, I(by), zero); };
+  auto fail = [&](const M& m, Status why) ODEFLOW_INLINE_LAMBDA {
     st.status = select(M(active & m), I(static_cast<int>(why)), st.status);
     active = active & !m;
   };
@@ -257,7 +257,7 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
   V t(t0);
   // The end of the next step per lane: t1, or the lane's next save time when
   // the method cannot interpolate.
-  auto step_target = [&]() -> V {
+  auto step_target = [&]() ODEFLOW_INLINE_LAMBDA -> V {
     V target(t1);
     if constexpr (!has_dense_output_v<Tab>) {
       for (int l = 0; l < W; ++l) {
@@ -382,13 +382,28 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
   ControllerState<V> cs = opt.controller.template initial_state<V>();
   M last_nonfinite(false);
   I attempts(0);
+  // An FSAL method's last stage becomes the next step's first derivative. Whether it is finite
+  // needs no check of its own when the RMS error estimate weighs it (e_last != 0) in every
+  // component: a NaN or Inf there makes the error non-finite, so the step is not accepted.
+  // (The maximum norm's compare-select drops NaNs, and passive components are not measured.)
+  bool check_fsal_stage = true;
+  if constexpr (Tab::fsal && !has_dual_error_estimate<Tab>())
+    check_fsal_stage = !(detail::coef_e<Tab, s - 1> != T(0) && opt.norm.kind == ErrorNormKind::rms &&
+                         opt.norm.measured(n) == n);
   // The step loop over (y, ws); on local copies as the fixed-step loop's (see there).
+  // Bookkeeping left out of the step (the adaptive step is latency-bound; each of these cost
+  // vector operations per step): a lane's evaluations and rejections follow from its attempts
+  // and acceptances (every attempt of an active lane is accepted, rejected or non-finite);
+  // every active lane has made `iterations` attempts, so max_steps is one scalar test; and an
+  // inactive lane's t and h_mag no longer change, so its time and last step are read after
+  // the loop.
+  int iterations = 0;
   auto run = [&](auto& y, auto& ws, auto with_saves_c) ODEFLOW_INLINE_LAMBDA {
     constexpr bool with_saves = decltype(with_saves_c)::value;
     auto&& k0 = ws.vec(0);
     auto&& ynew = ws.vec(slot_ynew_v<Tab>);
     while (simd::any(active)) {
-      fail(M(attempts >= I(opt.max_steps)), Status::max_steps_reached);
+      if (iterations >= opt.max_steps) fail(active, Status::max_steps_reached);
       const V target = step_target();
       const V remaining = simd::abs(target - t);
       const V min_step = simd::max(V(opt.dt_min), T(16) * eps * simd::abs(t));
@@ -401,8 +416,8 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
       const V h = select(active, select(lands, V(target - t), V(dir * h_mag)), V(T(0)));
       const V t_new = select(lands, target, V(t + h));
       rk_step<Tab>(f, t, h, y, ws);
-      count(st.nfe, active, s - 1);
       count(attempts, active, 1);
+      ++iterations;
       M finite(true);
       V ln_err;
       const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err);
@@ -416,21 +431,18 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
         detail::save_in_step<Tab, F, T>(f, t, h, t_new, acc, y, ws, save_at, next_save, st.nfe, lane_saver);
       detail::select_vec(acc, ynew, y, n);
       t = select(acc, t_new, t);
-      st.t = t;
       count(st.accepted, acc, 1);
       const V h_next = simd::min(simd::abs(h) * fac, V(dt_max));
       // A step shortened only to land on a target does not shrink the next one.
       const V h_acc = select(M(lands & (fac >= T(1))), simd::max(h_next, simd::min(h_mag, V(dt_max))), h_next);
       // Rejected lanes shrink; non-finite trials shrink hard (the status says why if that cannot help).
       h_mag = select(acc, h_acc, select(rej, V(simd::abs(h) * fac), select(bad, V(simd::abs(h) * opt.controller.fac_min), h_mag)));
-      count(st.rejected, M(rej | bad), 1);
       last_nonfinite = select(acc, M(false), select(bad, M(true), last_nonfinite));
-      cs.last_rejected = select(bad, M(true), cs.last_rejected);
-      st.dt_last = select(active, V(dir * h_mag), st.dt_last);
+      if (opt.controller.no_increase_after_reject) cs.last_rejected = select(bad, M(true), cs.last_rejected);
       active = active & !M(acc & (t == t1));
       if constexpr (Tab::fsal) {
         detail::select_vec(acc, ws.vec(s - 1), k0, n);
-        fail(M(acc & !detail::all_finite(k0, n)), Status::non_finite);
+        if (check_fsal_stage) fail(M(acc & !detail::all_finite(k0, n)), Status::non_finite);
       }
       if constexpr (!Tab::fsal) {
         if (simd::any(M(acc & active))) eval_k0(acc, y, k0);
@@ -438,6 +450,10 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     }
   };
   detail::run_on_local_copies(run, y, ws, save_at.size() == 0);
+  st.nfe = st.nfe + I(s - 1) * attempts;
+  st.rejected = attempts - st.accepted;
+  st.t = t;
+  st.dt_last = select(M(attempts > I(0)), V(dir * h_mag), st.dt_last);
 }
 
 /// Integrates one trajectory of y' = f(t, y) from t0 to t1 (t1 < t0 integrates

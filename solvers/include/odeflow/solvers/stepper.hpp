@@ -256,10 +256,12 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   auto&& f0 = ws.vec(0);
   V acc(T(0)), acc2(T(0));
-  mask_t<V> ok(true);
+  // Sum of ynew[k] - ynew[k]: 0 when every component is finite, NaN otherwise (one comparison
+  // at the end instead of one per component).
+  V nonfinite(T(0));
   auto sweep = [&](int m) ODEFLOW_INLINE_LAMBDA {
     for (int k = 0; k < m; ++k) {
-      ok = ok & simd::isfinite(V(ynew[k]));
+      nonfinite += V(ynew[k]) - V(ynew[k]);
       V e(T(0));
       detail::stage_sum<s>(ws, k, e, detail::RowE<Tab>{});
       if constexpr (has_dual_error_estimate<Tab>()) {
@@ -278,12 +280,12 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
   // before passive components existed; with passive components, the measured prefix.
   const int n = norm.measured(n_all);
   if (n < n_all) {
-    for (int k = n; k < n_all; ++k) ok = ok & simd::isfinite(V(ynew[k]));
+    for (int k = n; k < n_all; ++k) nonfinite += V(ynew[k]) - V(ynew[k]);
     sweep(n);
   } else {
     sweep(n_all);
   }
-  finite = ok;
+  finite = nonfinite == T(0);
   if constexpr (has_dual_error_estimate<Tab>()) {
     V deno = acc + T(0.01) * acc2;
     deno = simd::select(mask_t<V>(deno > T(0)), deno, V(T(1)));
