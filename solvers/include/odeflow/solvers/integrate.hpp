@@ -77,16 +77,6 @@ KOKKOS_FORCEINLINE_FUNCTION void select_vec(const M& m, const V& src, W&& dst, i
   for (int k = 0; k < n; ++k) dst[k] = simd::select(m, src[k], dst[k]);
 }
 
-/// Per lane: all n components finite. x - x is 0 for finite x and NaN otherwise, so
-/// one sum and one comparison replace n mask operations.
-template <class Vec>
-KOKKOS_FORCEINLINE_FUNCTION auto all_finite(const Vec& v, int n) {
-  using V = std::remove_cvref_t<decltype(v[0])>;
-  V z(scalar_t<V>(0));
-  for (int k = 0; k < n; ++k) z += v[k] - v[k];
-  return mask_t<V>(z == scalar_t<V>(0));
-}
-
 template <class T>
 KOKKOS_FUNCTION bool options_valid(const SolveOptions<T>& o, T t0, T t1, bool embedded) {
   auto nonneg_finite = [](T x) { return Kokkos::isfinite(x) && x >= T(0); };

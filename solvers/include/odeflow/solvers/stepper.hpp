@@ -32,6 +32,16 @@ constexpr typename Tab::value_type coef_e2() {
   }
 }
 
+/// Per lane: all n components finite. x - x is 0 for finite x and NaN otherwise, so
+/// one sum and one comparison replace n mask operations.
+template <class Vec>
+KOKKOS_FORCEINLINE_FUNCTION auto all_finite(const Vec& v, int n) {
+  using V = std::remove_cvref_t<decltype(v[0])>;
+  V z(scalar_t<V>(0));
+  for (int k = 0; k < n; ++k) z += v[k] - v[k];
+  return mask_t<V>(z == scalar_t<V>(0));
+}
+
 /// acc = sum_{j<I} coefficient(j) * k_j[k], skipping zero coefficients at compile time.
 template <int I, class Coef, class WS, class V>
 KOKKOS_FORCEINLINE_FUNCTION void stage_sum(const WS& ws, int k, V& acc, Coef) {
@@ -256,12 +266,8 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
   auto&& f0 = ws.vec(0);
   V acc(T(0)), acc2(T(0));
-  // Sum of ynew[k] - ynew[k]: 0 when every component is finite, NaN otherwise (one comparison
-  // at the end instead of one per component).
-  V nonfinite(T(0));
   auto sweep = [&](int m) ODEFLOW_INLINE_LAMBDA {
     for (int k = 0; k < m; ++k) {
-      nonfinite += V(ynew[k]) - V(ynew[k]);
       V e(T(0));
       detail::stage_sum<s>(ws, k, e, detail::RowE<Tab>{});
       if constexpr (has_dual_error_estimate<Tab>()) {
@@ -275,17 +281,18 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
       }
     }
   };
+  // y_new's finiteness over every component, passive ones too (placed first: after the sweep
+  // the step measured 2.5% slower).
+  finite = detail::all_finite(ynew, n_all);
   // Two calls of the same loop: with every component measured (the usual case) its trip count
   // is the workspace's, a compile-time constant for PerTrajectory<N>, so the loop can unroll as
   // before passive components existed; with passive components, the measured prefix.
   const int n = norm.measured(n_all);
   if (n < n_all) {
-    for (int k = n; k < n_all; ++k) nonfinite += V(ynew[k]) - V(ynew[k]);
     sweep(n);
   } else {
     sweep(n_all);
   }
-  finite = nonfinite == T(0);
   if constexpr (has_dual_error_estimate<Tab>()) {
     V deno = acc + T(0.01) * acc2;
     deno = simd::select(mask_t<V>(deno > T(0)), deno, V(T(1)));
