@@ -26,6 +26,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -183,6 +184,107 @@ TEST(Integrate, StatisticsMatchTheFieldsCalls) {
   check_counts_against_calls<BogackiShampine32<double>>();
   check_counts_against_calls<CashKarp54<double>>();
   check_counts_against_calls<DormandPrince853<double>>();
+}
+
+// The adaptive loop decides acceptance with ErrorNorm::within (no square root) and starts the
+// RMS sum with ErrorNorm::first (no 0 + x): both must decide and round exactly as
+// finish(acc, n) <= 1 and accumulate() from 0 do, at the boundary (m = 1 +- a few ulps)
+// and for 0, huge, Inf and NaN, in double and float, scalar and pack.
+template <class T>
+void check_within_and_first() {
+  ErrorNorm<T> rms;
+  ErrorNorm<T> mx;
+  mx.kind = ErrorNormKind::odeint_max;
+  std::vector<T> accs = {T(0), std::numeric_limits<T>::denorm_min(), T(0.5), T(2), T(1e30),
+                         std::numeric_limits<T>::infinity(), std::numeric_limits<T>::quiet_NaN()};
+  int boundary_checks = 0;
+  for (int n : {1, 2, 3, 7, 64}) {
+    for (int k = -40; k <= 40; ++k) {
+      // acc * (1/n) near 1, a few ulps either side.
+      T m = T(1);
+      for (int j = 0; j < std::abs(k); ++j) m = std::nextafter(m, k < 0 ? T(0) : T(2));
+      accs.push_back(m * T(n));
+      accs.push_back(std::nextafter(T(m * T(n)), T(0)));
+    }
+    for (T acc : accs) {
+      for (const ErrorNorm<T>* norm : {&rms, &mx}) {
+        const bool by_sqrt = norm->finish(acc, n) <= T(1);
+        EXPECT_EQ(norm->within(acc, n), by_sqrt) << "acc " << acc << " n " << n;
+        Pack<T, 8> p(acc);
+        p.v[3] = T(0.25);
+        const auto w = norm->within(p, n);
+        EXPECT_EQ(w.v[0] != 0, by_sqrt);
+        EXPECT_NE(w.v[3], 0);
+        ++boundary_checks;
+      }
+      T from0(0);
+      rms.accumulate(from0, acc);
+      const T f = rms.first(acc);
+      EXPECT_EQ(std::memcmp(&f, &from0, sizeof(T)), 0) << acc;
+      T max0(0);
+      mx.accumulate(max0, acc);
+      const T fm = mx.first(acc);
+      EXPECT_EQ(std::memcmp(&fm, &max0, sizeof(T)), 0) << acc;
+    }
+  }
+  EXPECT_GT(boundary_checks, 1000);
+  // The boundary itself: sqrt(1 + eps) rounds to 1 (accepted), sqrt(1 + 2 eps) does not.
+  const T eps = std::numeric_limits<T>::epsilon();
+  EXPECT_TRUE(rms.within(T(1) + eps, 1));
+  EXPECT_FALSE(rms.within(T(1) + 2 * eps, 1));
+}
+
+TEST(Integrate, NormAcceptanceWithoutSquareRootMatchesIt) {
+  check_within_and_first<double>();
+  check_within_and_first<float>();
+}
+
+// Controller factors against their formulas (std::pow, the history kept by hand): the
+// controller keeps ln err_{n-1}, ln err_{n-2} and its own power; the factors must still be
+// safety (1/err_n)^beta1 (1/err_{n-1})^beta2 (1/err_{n-2})^beta3 clamped, to 1e-9, through
+// acceptances and rejections, and every pack lane bitwise its scalar.
+template <class T>
+void check_controller(const Controller<T>& c, const char* name) {
+  const std::vector<T> errs = {T(0.3), T(0.02), T(1.7), T(0.9), T(1e-7), T(0.0), T(4.0), T(0.5), T(0.99), T(0.1)};
+  ControllerState<T> st = c.template initial_state<T>();
+  ControllerState<Pack<T, 8>> sp = c.template initial_state<Pack<T, 8>>();
+  T prev = std::max(c.err_init, c.err_floor), prev2 = prev;
+  bool last_rej = false;
+  for (std::size_t i = 0; i < errs.size(); ++i) {
+    const T e = errs[i];
+    const bool acc = e <= T(1);
+    const T f = c.factor(e, acc, true, st);
+    Pack<T, 8> ep(e);
+    const auto fp = c.factor(ep, mask_t<Pack<T, 8>>(acc), mask_t<Pack<T, 8>>(true), sp);
+    for (int l = 0; l < 8; ++l) EXPECT_EQ(std::memcmp(&fp.v[l], &f, sizeof(T)), 0) << name << " step " << i;
+    double ref;
+    if (acc) {
+      ref = c.safety * std::pow(double(e), -double(c.beta1)) * std::pow(double(prev), -double(c.beta2)) *
+            std::pow(double(prev2), -double(c.beta3));
+      const double lo = std::max(c.fac_min_accept, c.fac_min);
+      ref = std::min(double(c.fac_max), std::max(lo, ref));
+      if (c.hold_above <= T(1) && e >= c.hold_above) ref = 1;
+      if (c.no_increase_after_reject && last_rej) ref = std::min(ref, 1.0);
+      prev2 = prev;
+      prev = std::max(e, c.err_floor);
+    } else {
+      ref = std::min(1.0, std::max(double(c.fac_min), c.safety * std::pow(double(e), -double(c.beta_reject))));
+    }
+    last_rej = !acc;
+    EXPECT_NEAR(f, ref, (sizeof(T) == 8 ? 1e-9 : 1e-5) * ref) << name << " step " << i << " err " << e;
+  }
+}
+
+TEST(Integrate, ControllerFactorsMatchTheirFormulas) {
+  check_controller(hairer_dopri5_controller<double>(), "hairer_dopri5");
+  check_controller(pi_controller<double>(5), "pi");
+  check_controller(pid_controller<double>(5), "pid");
+  check_controller(i_controller<double>(5), "i");
+  check_controller(odeint_controller<double>(5, 4), "odeint");
+  check_controller(ordinarydiffeq_controller<double>(5), "ordinarydiffeq");
+  check_controller(torchdiffeq_controller<double>(5), "torchdiffeq");
+  check_controller(hairer_dopri5_controller<float>(), "hairer_dopri5 float");
+  check_controller(pid_controller<float>(5), "pid float");
 }
 
 TEST(Integrate, StatusUnderflowOnBlowUp) {

@@ -8,12 +8,14 @@
 namespace odeflow {
 
 /// Error history a controller carries from step to step (explicit state, no hidden
-/// members), per lane: V is a scalar or a Pack.
+/// members), per lane: V is a scalar or a Pack. The history is kept as logarithms, as the
+/// factor uses it (no logarithm of it in each step), and only when beta2 or beta3 is nonzero.
 template <class V>
 struct ControllerState {
-  V err_prev;                   ///< max(err_{n-1}, err_floor)
-  V err_prev2;                  ///< max(err_{n-2}, err_floor)
+  V ln_err_prev;                ///< ln max(err_{n-1}, err_floor), as max(ln err_{n-1}, ln err_floor)
+  V ln_err_prev2;               ///< ln max(err_{n-2}, err_floor)
   mask_t<V> last_rejected;      ///< the previous attempt was rejected; kept only with no_increase_after_reject
+  scalar_t<V> ln_err_floor;     ///< simd::ln(err_floor), computed once
 };
 
 /// Step-size controller of the PID family (Soderlind 2003; Hairer, Norsett,
@@ -62,7 +64,9 @@ struct Controller {
   /// The state a fresh solve starts with.
   template <class V = T>
   KOKKOS_FUNCTION ControllerState<V> initial_state() const {
-    return {V(err_init), V(err_init), mask_t<V>(false)};
+    using S = scalar_t<V>;
+    const S ln_init = simd::ln(S(err_init));
+    return {V(ln_init), V(ln_init), mask_t<V>(false), simd::ln(S(err_floor))};
   }
 
   /// Step-size factor after an attempt with finite scaled error `err`, per lane.
@@ -75,7 +79,7 @@ struct Controller {
   }
   /// factor() given also `ln_err`, the logarithm of err (simd::ln(err), or as the error norm
   /// computes it: ErrorNorm::finish_ln). The norm's logarithm spares the adaptive step's critical
-  /// path the wait for the norm's square root.
+  /// path the wait for the norm's square root. `err` itself is read only by `hold_above` <= 1.
   template <class V, class M>
   KOKKOS_FORCEINLINE_FUNCTION V factor(const V& err, const V& ln_err, const M& accepted, const M& update,
                            ControllerState<V>& st) const {
@@ -85,14 +89,14 @@ struct Controller {
     const V beta = beta1 == beta_reject ? V(beta1) : select(accepted, V(beta1), V(beta_reject));
     // err == 0 gives a huge factor here, clamped to fac_max below.
     V f;
-    if (beta2 != T(0) && beta3 == T(0)) {
+    const bool history = beta2 != T(0) || beta3 != T(0);
+    if (history) {
       // PI: one exponential, exp(-beta ln err - beta2 ln err_prev); the err_prev term is
-      // exp(0) = 1 after a rejection.
-      f = safety * simd::exp_mul_pow(V(-beta), ln_err, st.err_prev, select(accepted, V(-beta2), V(T(0))));
+      // exp(0) = 1 after a rejection. PID: times the err_prev2 term.
+      f = safety * simd::exp_mul2(V(-beta), ln_err, select(accepted, V(-beta2), V(T(0))), st.ln_err_prev);
+      if (beta3 != T(0)) f = f * select(accepted, simd::exp_mul(V(-beta3), st.ln_err_prev2), V(1));
     } else {
       f = safety * simd::exp_mul(V(-beta), ln_err);
-      if (beta2 != T(0)) f = f * select(accepted, simd::pow(st.err_prev, V(-beta2)), V(1));
-      if (beta3 != T(0)) f = f * select(accepted, simd::pow(st.err_prev2, V(-beta3)), V(1));
     }
     const T lo_acc = fac_min_accept > fac_min ? fac_min_accept : fac_min;
     const V lo = lo_acc == fac_min ? V(fac_min) : select(accepted, V(lo_acc), V(fac_min));
@@ -105,9 +109,11 @@ struct Controller {
       const M cap = accepted & st.last_rejected;
       f = select(cap, simd::min(f, V(1)), f);
     }
-    const M acc_upd = accepted & update;
-    st.err_prev2 = select(acc_upd, st.err_prev, st.err_prev2);
-    st.err_prev = select(acc_upd, simd::max(err, V(err_floor)), st.err_prev);
+    if (history) {
+      const M acc_upd = accepted & update;
+      st.ln_err_prev2 = select(acc_upd, st.ln_err_prev, st.ln_err_prev2);
+      st.ln_err_prev = select(acc_upd, simd::max(ln_err, V(st.ln_err_floor)), st.ln_err_prev);
+    }
     // Read only with no_increase_after_reject.
     if (no_increase_after_reject) st.last_rejected = select(update, M(!accepted), st.last_rejected);
     return f;

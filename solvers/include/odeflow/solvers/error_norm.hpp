@@ -48,7 +48,8 @@ struct ErrorNorm {
     const V inv = V(T(1)) / (atol + rtol * simd::max(simd::abs(y_old), simd::abs(y_new)));
     return err * inv;
   }
-  /// Adds one scaled component `s` to the running accumulator (starting at 0).
+  /// Adds one scaled component `s` to the running accumulator (starting at 0; `first` gives
+  /// the accumulator after the first component without adding it to 0).
   template <class V>
   KOKKOS_FORCEINLINE_FUNCTION void accumulate(V& acc, const V& s) const {
     if (kind == ErrorNormKind::odeint_max) {
@@ -57,6 +58,14 @@ struct ErrorNorm {
       acc += s * s;
     }
   }
+  /// The accumulator after its first component `s`: what accumulate() on 0 gives, bitwise
+  /// (0 + s * s == s * s), without the addition (the RMS norm's sum waits for it otherwise).
+  /// The maximum norm keeps max(0, s), which drops a NaN as accumulate() does.
+  template <class V>
+  KOKKOS_FORCEINLINE_FUNCTION V first(const V& s) const {
+    if (kind == ErrorNormKind::odeint_max) return simd::max(V(T(0)), s);
+    return s * s;
+  }
   /// Turns the accumulator over n components into the norm (RMS: sqrt(acc (1 / n))).
   template <class V>
   KOKKOS_FORCEINLINE_FUNCTION V finish(const V& acc, int n) const {
@@ -64,11 +73,20 @@ struct ErrorNorm {
     return simd::sqrt(acc * (T(1) / T(n)));
   }
   /// The logarithm of the norm, simd::ln of it (the maximum norm), or for RMS
-  /// ln(acc (1 / n)) / 2, which does not wait for the square root.
+  /// ln(acc (1 / n)) / 2 (simd::half_ln), which does not wait for the square root.
   template <class V>
   KOKKOS_FORCEINLINE_FUNCTION V finish_ln(const V& acc, int n) const {
     if (kind == ErrorNormKind::odeint_max) return simd::ln(acc);
-    return T(0.5) * simd::ln(V(acc * (T(1) / T(n))));
+    return simd::half_ln(V(acc * (T(1) / T(n))));
+  }
+  /// Whether the norm is at most 1 (the step is accepted), per lane, exactly as
+  /// finish(acc, n) <= 1 decides but without its square root: a correctly rounded square
+  /// root of m is at most 1 exactly when m <= 1 + eps (sqrt(1 + eps) rounds down to 1,
+  /// sqrt(1 + 2 eps) up to 1 + eps). NaN gives false.
+  template <class V>
+  KOKKOS_FORCEINLINE_FUNCTION mask_t<V> within(const V& acc, int n) const {
+    if (kind == ErrorNormKind::odeint_max) return acc <= T(1);
+    return V(acc * (T(1) / T(n))) <= T(1) + Kokkos::Experimental::epsilon<T>::value;
   }
 };
 

@@ -393,14 +393,19 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
     auto&& k0 = ws.vec(0);
     auto&& ynew = ws.vec(slot_ynew_v<Tab>);
     while (simd::any(active)) {
-      if (iterations >= opt.max_steps) fail(active, Status::max_steps_reached);
+      if (iterations >= opt.max_steps) {
+        fail(active, Status::max_steps_reached);
+        break;
+      }
       const V target = step_target();
       const V remaining = simd::abs(target - t);
       const V min_step = simd::max(V(opt.dt_min), T(16) * eps * simd::abs(t));
       const M under = (h_mag < min_step) & (remaining > min_step);
-      fail(M(under & last_nonfinite), Status::non_finite);
-      fail(under, Status::dt_underflow);
-      if (!simd::any(active)) break;
+      if (simd::any(under)) {  // rare: a scalar branch instead of status selects in every step
+        fail(M(under & last_nonfinite), Status::non_finite);
+        fail(under, Status::dt_underflow);
+        if (!simd::any(active)) break;
+      }
       // Land exactly on the target when the step reaches or nearly reaches it.
       const M lands = h_mag >= remaining * (T(1) - T(4) * eps);
       const V h = select(active, select(lands, V(target - t), V(dir * h_mag)), V(T(0)));
@@ -408,12 +413,12 @@ KOKKOS_FUNCTION void integrate_lanes(const F& f, typename Tab::value_type t0,
       rk_step<Tab>(f, t, h, y, ws);
       count(attempts, active, 1);
       ++iterations;
-      M finite(true);
+      M finite(true), ok, within;
       V ln_err;
-      const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err);
-      const M ok = finite & simd::isfinite(err);
-      const M acc = active & ok & (err <= T(1));
-      const M rej = active & ok & !(err <= T(1));
+      // err (the RMS norm's square root) is read only by a controller that holds steps.
+      const V err = rk_error<Tab>(opt.norm, h, y, ws, finite, ln_err, ok, within);
+      const M acc = active & ok & within;
+      const M rej = active & ok & !within;
       const M bad = active & !ok;
       const V fac = opt.controller.factor(select(ok, err, V(T(1))), select(ok, ln_err, V(T(0))), acc, M(acc | rej), cs);
       // Accepted lanes.

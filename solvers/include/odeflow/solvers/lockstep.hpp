@@ -385,12 +385,10 @@ void solve_batch(const ExecSpace& space, Lockstep mode, const Field& f, const XV
             detail::RowWorkspace<T, Buf> ws{K, ynew, tmp, a, B, d, ns};
             bool finite = true;
             if (!fixed) {
-              z.lands = z.lands;  // keep
               T ln_e;
               const T e = rk_error<Tab>(norm, z.dt_last, vec_of(y, a, d), ws, finite, ln_e);
               z.ln_err = ln_e;
               z.finite = finite && Kokkos::isfinite(e);
-              z.cs.err_prev2 = z.cs.err_prev2;
               tstage(a) = e;
             } else {
               finite = detail::all_finite(vec_of(ynew, a, d), d);

@@ -135,14 +135,17 @@ struct mask_lane {
 };
 }  // namespace detail
 
-/// Mask type of V: bool for a scalar; for Pack<T, W>, W integers (0 or 1) as wide as T,
-/// so that comparisons and selects stay in one vector register width.
+/// Mask type of V: bool for a scalar; for Pack<T, W>, W integers as wide as T, so that
+/// comparisons and selects stay in one vector register width. A lane is set when it is
+/// nonzero: comparisons and `!` give all ones (-1), as the hardware's vector compares do (GCC
+/// then keeps masks in AVX-512 mask registers instead of converting between 0/1 vectors and
+/// them at every select); a mask built from a bool, M(true), holds 1. Test lanes with `!= 0`.
 template <class V>
 struct mask_of {
   /// bool for a scalar.
   using type = bool;
 };
-/// The mask of Pack<T, W>: a pack of integers as wide as T (0 or all ones per lane).
+/// The mask of Pack<T, W>: a pack of integers as wide as T (a lane is set when nonzero).
 template <class T, int W>
 struct mask_of<Pack<T, W>> {
   /// Pack of integers of T's width.
@@ -195,12 +198,12 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> operator-(const Pack<T, W>& a) {
   ODEFLOW_PACK_LANEWISE(r, -a.v, -a.v[l]);
   return r;
 }
-/// Lane-wise logical not of an integer mask pack (0 or 1 per lane).
+/// Lane-wise logical not of an integer mask pack: set (nonzero) where a lane is 0.
 template <class I, int W, class = std::enable_if_t<std::is_integral_v<I>>>
 KOKKOS_FORCEINLINE_FUNCTION Pack<I, W> operator!(const Pack<I, W>& a) {
   Pack<I, W> r;
-  // Vector comparisons give -1 (true) or 0 per lane; & 1 keeps masks 0 or 1.
-  ODEFLOW_PACK_LANEWISE(r, (a.v == I(0)) & I(1), a.v[l] == I(0) ? I(1) : I(0));
+  // Vector comparisons give -1 (true) or 0 per lane.
+  ODEFLOW_PACK_LANEWISE(r, a.v == I(0), a.v[l] == I(0) ? I(1) : I(0));
   return r;
 }
 
@@ -208,9 +211,9 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<I, W> operator!(const Pack<I, W>& a) {
   template <class T, int W>                                                                    \
   KOKKOS_FORCEINLINE_FUNCTION mask_t<Pack<T, W>> operator OP(const Pack<T, W>& a,     \
                                                               const Pack<T, W>& b) {   \
-    using I = typename detail::mask_lane<T>::type;                                             \
+    using I [[maybe_unused]] = typename detail::mask_lane<T>::type;                            \
     mask_t<Pack<T, W>> r;                                                                      \
-    ODEFLOW_PACK_LANEWISE(r, (a.v OP b.v) & I(1), (a.v[l] OP b.v[l]) ? I(1) : I(0));           \
+    ODEFLOW_PACK_LANEWISE(r, a.v OP b.v, (a.v[l] OP b.v[l]) ? I(1) : I(0));                    \
     return r;                                                                                  \
   }                                                                                            \
   template <class T, int W, class U, class = std::enable_if_t<std::is_arithmetic_v<U>>>        \
@@ -560,8 +563,10 @@ KOKKOS_FORCEINLINE_FUNCTION D fma_d(const D& a, const D& b, const D& c) {
 
 /// ln x for x > 0 (D: double or a generic vector of doubles; U: unsigned 64-bit integers of
 /// the same shape), branch-free: ln x = e ln 2 + ln m, m in [sqrt(1/2), sqrt(2)),
-/// ln m = 2 atanh(s), s = (m - 1)/(m + 1), by its series to s^19.
-template <class D, class U>
+/// ln m = 2 atanh(s), s = (m - 1)/(m + 1), by its series to s^11 (|s| < 0.172: the first
+/// term left out, 2 s^13 / 13, is below 2e-11). With Half, ln(x) / 2 bitwise: every
+/// constant halved instead (exact), one multiplication less on the adaptive step's path.
+template <class D, class U, bool Half = false>
 KOKKOS_FORCEINLINE_FUNCTION D log_t(const D& x) {
   constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
   // Integer <-> double conversions go through the 2^52 "magic number" so that the
@@ -576,20 +581,22 @@ KOKKOS_FORCEINLINE_FUNCTION D log_t(const D& x) {
   const D m = bits_as<D>(U(mant | ((0x3ffULL - big) << 52)));
   const D sv = (m - 1.0) / (m + 1.0), s2 = sv * sv;
   const D c0 = D{} + 0.0;
-  // p = sum_{i<10} s2^i / (2i + 1), by Estrin's scheme (short dependency chains: the
+  // p = sum_{i<6} s2^i / (2i + 1), by Estrin's scheme (short dependency chains: the
   // adaptive step waits on this factor).
-  const D s4 = s2 * s2, s8 = s4 * s4;
+  const D s4 = s2 * s2;
   const D p01 = fma_d(s2, c0 + 1.0 / 3.0, c0 + 1.0), p23 = fma_d(s2, c0 + 1.0 / 7.0, c0 + 1.0 / 5.0);
-  const D p45 = fma_d(s2, c0 + 1.0 / 11.0, c0 + 1.0 / 9.0), p67 = fma_d(s2, c0 + 1.0 / 15.0, c0 + 1.0 / 13.0);
-  const D p89 = fma_d(s2, c0 + 1.0 / 19.0, c0 + 1.0 / 17.0);
-  const D p03 = fma_d(s4, p23, p01), p47 = fma_d(s4, p67, p45);
-  const D p = fma_d(s8, fma_d(s8, p89, p47), p03);
-  const D lnm = 2.0 * sv * p;
-  return fma_d(e, c0 + ln2_hi, fma_d(e, c0 + ln2_lo, lnm));
+  const D p45 = fma_d(s2, c0 + 1.0 / 11.0, c0 + 1.0 / 9.0);
+  const D p = fma_d(s4, fma_d(s4, p45, p23), p01);
+  if constexpr (Half) {
+    return fma_d(e, c0 + 0.5 * ln2_hi, fma_d(e, c0 + 0.5 * ln2_lo, sv * p));
+  } else {
+    const D lnm = 2.0 * sv * p;
+    return fma_d(e, c0 + ln2_hi, fma_d(e, c0 + ln2_lo, lnm));
+  }
 }
 
 /// e^z, z clamped to [-700, 700], branch-free: e^z = 2^k e^r, |r| <= ln(2)/2, e^r by its
-/// Taylor series to r^13.
+/// Taylor series to r^9 (the first term left out, r^10 / 10!, is below 1e-11).
 template <class D, class U>
 KOKKOS_FORCEINLINE_FUNCTION D exp_t(D z) {
   constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
@@ -600,24 +607,24 @@ KOKKOS_FORCEINLINE_FUNCTION D exp_t(D z) {
   z = sel(hi < z, hi, z);
   constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52: round to nearest even
   const D kf = (z * 1.44269504088896340736 + round_magic) - round_magic;
-  const D r = (z - kf * ln2_hi) - kf * ln2_lo;
-  // q = sum_{i<=13} r^i / i!, by Estrin's scheme.
-  const D r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  // k ln2_hi is exact (ln2_hi has 32 significant bits), so the fused form rounds as
+  // z - k ln2_hi does, one operation sooner.
+  const D r = fma_d(-kf, c0 + ln2_hi, z) - kf * ln2_lo;
+  // q = sum_{i<=9} r^i / i!, by Estrin's scheme.
+  const D r2 = r * r, r4 = r2 * r2;
   const D q01 = fma_d(r, c0 + 1.0, c0 + 1.0), q23 = fma_d(r, c0 + 1.0 / 6.0, c0 + 0.5);
   const D q45 = fma_d(r, c0 + 1.0 / 120.0, c0 + 1.0 / 24.0), q67 = fma_d(r, c0 + 1.0 / 5040.0, c0 + 1.0 / 720.0);
   const D q89 = fma_d(r, c0 + 1.0 / 362880.0, c0 + 1.0 / 40320.0);
-  const D q1011 = fma_d(r, c0 + 1.0 / 39916800.0, c0 + 1.0 / 3628800.0);
-  const D q1213 = fma_d(r, c0 + 1.0 / 6227020800.0, c0 + 1.0 / 479001600.0);
-  const D q03 = fma_d(r2, q23, q01), q47 = fma_d(r2, q67, q45), q811 = fma_d(r2, q1011, q89);
-  const D q07 = fma_d(r4, q47, q03), q813 = fma_d(r4, q1213, q811);
-  const D q = fma_d(r8, q813, q07);
+  const D q03 = fma_d(r2, q23, q01), q47 = fma_d(r2, q67, q45);
+  const D q = fma_d(r4, fma_d(r4, q89, q47), q03);
   // 2^k: the bits of k + 1023 + 2^52 hold k + 1023 in their low part.
   const U kb = bits_as<U>(D(kf + (two52 + 1023.0))) & 0x7ffULL;
   return q * bits_as<D>(U(kb << 52));
 }
 
 /// x^y for x >= 0 and |y ln x| < 700, as exp(y ln x) with odeflow's own branch-free
-/// logarithm and exponential (relative error below 1e-14), computed in double.
+/// logarithm and exponential (relative error below 1e-10 for |y| <= 1: a step-size factor
+/// needs a few digits, and shorter series shorten the adaptive step), computed in double.
 /// Used only for step-size factors, where it replaces a library call that does not
 /// vectorise; the same code runs in scalar, SIMD and device solves, so that all
 /// paths choose bitwise the same steps.
@@ -709,6 +716,24 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> ln(const Pack<T, W>& x) {
   return r;
 #endif
 }
+/// ln(x) / 2 (x >= 0), bitwise 0.5 * ln(x) (log_t with halved constants): the logarithm of an
+/// RMS norm from its mean square, with one multiplication less than 0.5 * ln(x).
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION auto half_ln(T x) -> std::enable_if_t<!is_pack_v<T>, T> {
+  return T(detail::log_t<double, unsigned long long, true>(double(x)));
+}
+/// Lane-wise half_ln, bitwise the scalar half_ln of each lane.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> half_ln(const Pack<T, W>& x) {
+#ifdef ODEFLOW_PACK_VECTOR_EXT
+  return detail::on_double_vectors<T, W>(
+      []<class D, class U>(const D& a) __attribute__((always_inline)) { return detail::log_t<D, U, true>(a); }, x);
+#else
+  Pack<T, W> r;
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = half_ln(x.v[l]);
+  return r;
+#endif
+}
 /// e^(y l) in double (detail::exp_t): x^y from l = ln(x).
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION auto exp_mul(T y, T l) -> std::enable_if_t<!is_pack_v<T>, T> {
@@ -726,26 +751,26 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul(const Pack<T, W>& y, const Pack<T
   return r;
 #endif
 }
-/// e^(y1 l1) x2^y2 as one exponential, exp(y2 ln x2 + y1 l1) in double: pow2(x1, y1, x2, y2)
-/// from l1 = ln(x1), bitwise for double.
+/// e^(y1 l1 + y2 l2) in double, as exp(fma(y2, l2, y1 l1)): x1^y1 x2^y2 from l1 = ln(x1) and
+/// l2 = ln(x2) (a PI controller's factor from the logarithms of two error norms).
 template <class T>
-KOKKOS_FORCEINLINE_FUNCTION auto exp_mul_pow(T y1, T l1, T x2, T y2) -> std::enable_if_t<!is_pack_v<T>, T> {
+KOKKOS_FORCEINLINE_FUNCTION auto exp_mul2(T y1, T l1, T y2, T l2) -> std::enable_if_t<!is_pack_v<T>, T> {
   using U = unsigned long long;
-  return T(detail::exp_t<double, U>(detail::fma_d(double(y2), detail::log_t<double, U>(double(x2)), double(y1) * double(l1))));
+  return T(detail::exp_t<double, U>(detail::fma_d(double(y2), double(l2), double(y1) * double(l1))));
 }
-/// Lane-wise exp_mul_pow, bitwise the scalar exp_mul_pow of each lane.
+/// Lane-wise exp_mul2, bitwise the scalar exp_mul2 of each lane.
 template <class T, int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul_pow(const Pack<T, W>& y1, const Pack<T, W>& l1, const Pack<T, W>& x2,
-                                                   const Pack<T, W>& y2) {
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul2(const Pack<T, W>& y1, const Pack<T, W>& l1, const Pack<T, W>& y2,
+                                                const Pack<T, W>& l2) {
 #ifdef ODEFLOW_PACK_VECTOR_EXT
   return detail::on_double_vectors<T, W>(
-      []<class D, class U>(const D& b1, const D& a1, const D& a2, const D& b2) __attribute__((always_inline)) {
-        return detail::exp_t<D, U>(detail::fma_d(b2, detail::log_t<D, U>(a2), b1 * a1));
+      []<class D, class U>(const D& b1, const D& a1, const D& b2, const D& a2) __attribute__((always_inline)) {
+        return detail::exp_t<D, U>(detail::fma_d(b2, a2, b1 * a1));
       },
-      y1, l1, x2, y2);
+      y1, l1, y2, l2);
 #else
   Pack<T, W> r;
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = exp_mul_pow(y1.v[l], l1.v[l], x2.v[l], y2.v[l]);
+  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = exp_mul2(y1.v[l], l1.v[l], y2.v[l], l2.v[l]);
   return r;
 #endif
 }

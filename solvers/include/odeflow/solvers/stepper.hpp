@@ -258,9 +258,12 @@ KOKKOS_FORCEINLINE_FUNCTION void rk_step(const F& f, TT t, TT h, const Y& y, WS&
 /// estimate (DOP853) the two estimates combine as in Hairer's dop853.f:
 /// err = |h| E5 / sqrt(n (E5 + 0.01 E3)), E = sum of squared scaled components.
 /// In `ln_err` its logarithm for the controller (ErrorNorm::finish_ln; for DOP853 simd::ln(err)).
+/// In `ok` whether y_new and the norm are finite, in `within` whether the norm is at most 1
+/// (ErrorNorm::within: decided without the RMS norm's square root, so that a loop that reads
+/// only these and `ln_err` leaves the square root out).
 template <class Tab, class T, class V, class Y, class WS>
 KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
-                           mask_t<V>& finite, V& ln_err) {
+                           mask_t<V>& finite, V& ln_err, mask_t<V>& ok, mask_t<V>& within) {
   constexpr int s = Tab::num_stages;
   const int n_all = ws.dim();
   auto&& ynew = ws.vec(slot_ynew_v<Tab>);
@@ -277,7 +280,12 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
         acc += (e / sc) * (e / sc);
         acc2 += (e2 / sc) * (e2 / sc);
       } else {
-        norm.accumulate(acc, norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h));
+        const V sk = norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h);
+        if (k == 0) {
+          acc = norm.first(sk);
+        } else {
+          norm.accumulate(acc, sk);
+        }
       }
     }
   };
@@ -298,11 +306,23 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
     deno = simd::select(mask_t<V>(deno > T(0)), deno, V(T(1)));
     const V err = simd::abs(h) * acc * simd::sqrt(T(1) / (T(n) * deno));
     ln_err = simd::ln(err);
+    ok = finite & simd::isfinite(err);
+    within = err <= T(1);
     return err;
   } else {
     ln_err = norm.finish_ln(acc, n);
+    // acc is >= 0, +Inf or NaN: finite exactly when the norm is.
+    ok = finite & simd::isfinite(acc);
+    within = norm.within(acc, n);
     return norm.finish(acc, n);
   }
+}
+/// rk_error without the acceptance masks.
+template <class Tab, class T, class V, class Y, class WS>
+KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, const Y& y, const WS& ws,
+                                       mask_t<V>& finite, V& ln_err) {
+  mask_t<V> ok, within;
+  return rk_error<Tab>(norm, h, y, ws, finite, ln_err, ok, within);
 }
 /// rk_error without the logarithm.
 template <class Tab, class T, class V, class Y, class WS>
