@@ -48,8 +48,7 @@ struct ErrorNorm {
     const V inv = V(T(1)) / (atol + rtol * simd::max(simd::abs(y_old), simd::abs(y_new)));
     return err * inv;
   }
-  /// Adds one scaled component `s` to the running accumulator (starting at 0; `first` gives
-  /// the accumulator after the first component without adding it to 0).
+  /// Adds one scaled component `s` to the running accumulator (starting at 0).
   template <class V>
   KOKKOS_FORCEINLINE_FUNCTION void accumulate(V& acc, const V& s) const {
     if (kind == ErrorNormKind::odeint_max) {
@@ -57,14 +56,6 @@ struct ErrorNorm {
     } else {
       acc += s * s;
     }
-  }
-  /// The accumulator after its first component `s`: what accumulate() on 0 gives, bitwise
-  /// (0 + s * s == s * s), without the addition (the RMS norm's sum waits for it otherwise).
-  /// The maximum norm keeps max(0, s), which drops a NaN as accumulate() does.
-  template <class V>
-  KOKKOS_FORCEINLINE_FUNCTION V first(const V& s) const {
-    if (kind == ErrorNormKind::odeint_max) return simd::max(V(T(0)), s);
-    return s * s;
   }
   /// Turns the accumulator over n components into the norm (RMS: sqrt(acc (1 / n))).
   template <class V>

@@ -751,26 +751,26 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul(const Pack<T, W>& y, const Pack<T
   return r;
 #endif
 }
-/// e^(y1 l1 + y2 l2) in double, as exp(fma(y2, l2, y1 l1)): x1^y1 x2^y2 from l1 = ln(x1) and
-/// l2 = ln(x2) (a PI controller's factor from the logarithms of two error norms).
+/// e^(y l + c) in double, as exp(fma(y, l, c)): x^y e^c from l = ln(x) (a PI or PID
+/// controller's factor: l the logarithm of the new error, which the caller waits for, so one
+/// fused operation follows it; c the history's exponent, known earlier).
 template <class T>
-KOKKOS_FORCEINLINE_FUNCTION auto exp_mul2(T y1, T l1, T y2, T l2) -> std::enable_if_t<!is_pack_v<T>, T> {
+KOKKOS_FORCEINLINE_FUNCTION auto exp_fma(T y, T l, T c) -> std::enable_if_t<!is_pack_v<T>, T> {
   using U = unsigned long long;
-  return T(detail::exp_t<double, U>(detail::fma_d(double(y2), double(l2), double(y1) * double(l1))));
+  return T(detail::exp_t<double, U>(detail::fma_d(double(y), double(l), double(c))));
 }
-/// Lane-wise exp_mul2, bitwise the scalar exp_mul2 of each lane.
+/// Lane-wise exp_fma, bitwise the scalar exp_fma of each lane.
 template <class T, int W>
-KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_mul2(const Pack<T, W>& y1, const Pack<T, W>& l1, const Pack<T, W>& y2,
-                                                const Pack<T, W>& l2) {
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> exp_fma(const Pack<T, W>& y, const Pack<T, W>& l, const Pack<T, W>& c) {
 #ifdef ODEFLOW_PACK_VECTOR_EXT
   return detail::on_double_vectors<T, W>(
-      []<class D, class U>(const D& b1, const D& a1, const D& b2, const D& a2) __attribute__((always_inline)) {
-        return detail::exp_t<D, U>(detail::fma_d(b2, a2, b1 * a1));
+      []<class D, class U>(const D& b, const D& a, const D& z) __attribute__((always_inline)) {
+        return detail::exp_t<D, U>(detail::fma_d(b, a, z));
       },
-      y1, l1, y2, l2);
+      y, l, c);
 #else
   Pack<T, W> r;
-  ODEFLOW_SIMD_LOOP for (int l = 0; l < W; ++l) r.v[l] = exp_mul2(y1.v[l], l1.v[l], y2.v[l], l2.v[l]);
+  ODEFLOW_SIMD_LOOP for (int q = 0; q < W; ++q) r.v[q] = exp_fma(y.v[q], l.v[q], c.v[q]);
   return r;
 #endif
 }

@@ -281,8 +281,8 @@ KOKKOS_FORCEINLINE_FUNCTION V rk_error(const ErrorNorm<T>& norm, const V& h, con
         acc2 += (e2 / sc) * (e2 / sc);
       } else {
         const V sk = norm.scaled(V(h * e), V(y[k]), V(ynew[k]), V(f0[k]), h);
-        if (k == 0) {
-          acc = norm.first(sk);
+        if (k == 0 && norm.kind == ErrorNormKind::rms) {
+          acc = sk * sk;  // 0 + s * s bitwise, without the addition the sum would wait for
         } else {
           norm.accumulate(acc, sk);
         }
