@@ -631,7 +631,8 @@ KOKKOS_FORCEINLINE_FUNCTION D exp_t(D z) {
 KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow(double x, double y) {
   return exp_t<double, unsigned long long>(y * log_t<double, unsigned long long>(x));
 }
-/// x1^y1 x2^y2 as one exponential, exp(y1 ln x1 + y2 ln x2) (a PI controller's factor).
+/// x1^y1 x2^y2 as one exponential, exp(y1 ln x1 + y2 ln x2). (The controller no longer calls
+/// it: it keeps its history as logarithms and uses simd::exp_fma.)
 KOKKOS_FORCEINLINE_FUNCTION double exp_log_pow2(double x1, double y1, double x2, double y2) {
   using U = unsigned long long;
   return exp_t<double, U>(fma_d(y2, log_t<double, U>(x2), y1 * log_t<double, U>(x1)));
