@@ -50,7 +50,7 @@ Stats summarize(std::vector<double> t) {
   return {t.front(), t[t.size() / 2]};
 }
 
-Stats time_it(const std::function<void()>& f, int reps, double min_s) {
+[[maybe_unused]] Stats time_it(const std::function<void()>& f, int reps, double min_s) {
   f();
   f();
   std::vector<double> t;
