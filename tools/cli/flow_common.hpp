@@ -44,9 +44,14 @@ struct SolverArgs {
   int steps = 0, max_steps = 100000;
   bool shared_step = false;
   long chunk = 16384;
+  CLI::App* app = nullptr;  ///< the subcommand, to tell options given from defaults (none: all defaults)
+  /// Whether `option` was given on the command line.
+  bool given(const char* option) const { return app != nullptr && app->count(option) > 0; }
 };
 void add_solver_options(CLI::App* c, SolverArgs& s);
-/// Checks the method name and that a fixed-step-only method has a step; throws Error.
+/// Checks the method name, that a fixed-step-only method has a step, and that the run can
+/// succeed in precision T (check_tolerances, check_fixed_step over [0, 1]); refuses --dt with
+/// --steps, and --rtol or --atol with a fixed step (they would do nothing); throws Error.
 template <class T>
 FlowSolverOptions<T> to_flow_options(const SolverArgs& s);
 /// Increasing times in [0, 1], comma-separated; throws Error naming a bad entry.
@@ -64,7 +69,7 @@ struct StatusCounter {
 
 template <class T>
 Mlp<T> load_model(const std::filesystem::path& p) {
-  if (!std::filesystem::exists(p)) throw Error("--model '" + p.string() + "' does not exist");
+  check_input_file("--model", p);
   return load_mlp<T>(p);
 }
 
