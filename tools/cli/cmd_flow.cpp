@@ -125,28 +125,6 @@ void gather_table(Table& t, long n, std::size_t per_item) {
   unflatten(t, gather_rows(flatten(t, cols), n, static_cast<long>(per_item * cols)), cols);
 }
 
-/// Reorders the rows of a trajectory table of samples [first, first + count) between
-/// sample_flow's order (chunks cut at the multiples of `chunk`, time-major within a chunk) and
-/// sample-major order (each sample's `mt` rows together): sample-major blocks of consecutive
-/// ranks concatenate to the whole run's, which rank 0 then puts back in chunk order.
-void reorder_trajectory(Table& t, long first, long count, long chunk, std::size_t mt, bool to_sample_major) {
-  std::vector<std::vector<double>> out(t.rows.size());
-  std::size_t pos = 0;
-  for (long g0 = first; g0 < first + count;) {
-    const long m = std::min(chunk - g0 % chunk, first + count - g0);
-    for (std::size_t j = 0; j < mt; ++j)
-      for (long i = 0; i < m; ++i, ++pos) {
-        const std::size_t by_sample = static_cast<std::size_t>(g0 + i - first) * mt + j;
-        if (to_sample_major)
-          out[by_sample] = std::move(t.rows[pos]);
-        else
-          out[pos] = std::move(t.rows[by_sample]);
-      }
-    g0 += m;
-  }
-  t.rows = std::move(out);
-}
-
 /// Sums the per-status counts and evaluations of every rank (all integers: exact).
 void sum_counter(StatusCounter& c) {
   long v[num_statuses + 2];
@@ -201,11 +179,8 @@ void run_sample(const SampleArgs& a, const Global& g) {
     out.x1.data = gather_rows(std::move(out.x1.data), a.n, out.x1.cols);
     out.x1.rows = root ? a.n : 0;
     if (!a.stats_out.empty()) gather_table(out.stats, a.n, 1);
-    if (!a.trajectory.empty()) {
-      reorder_trajectory(out.trajectory, b.first, b.count, a.solver.chunk, times.size(), true);
-      gather_table(out.trajectory, a.n, times.size());
-      if (root) reorder_trajectory(out.trajectory, 0, a.n, a.solver.chunk, times.size(), false);
-    }
+    // Sample-major blocks of consecutive ranks concatenate to the whole run's table.
+    if (!a.trajectory.empty()) gather_table(out.trajectory, a.n, times.size());
     sum_counter(out.counter);
     out.seconds = max_over_ranks(out.seconds);
   }
@@ -368,7 +343,7 @@ void add_sample(CLI::App& app, const Global& g) {
   c->add_option("-o,--output", a.out, "Samples x1, (n, d) (.npy, .csv or .json)")->required();
   c->add_option("-n,--n", a.n, "Number of samples")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--seed", a.seed, "Seed of the source points (sample i uses index i)")->capture_default_str();
-  c->add_option("--trajectory", a.trajectory, "States at --times: columns t, x_1 .. x_d (.npy, .csv, .json)");
+  c->add_option("--trajectory", a.trajectory, "States at --times: columns sample, t, x_1 .. x_d, in sample order (.npy, .csv, .json)");
   c->add_option("--times", a.times, "Output times for --trajectory, increasing in [0, 1]")->capture_default_str();
   c->add_flag("--log-likelihood", a.with_log_p, "Also integrate the divergence: last column of the output is log p1");
   c->add_option("--stats", a.stats_out, "Per-sample nfe, accepted, rejected, status");

@@ -90,7 +90,7 @@ Matrix draw_dataset(const std::string& name, int d, long n, std::uint64_t seed) 
   return m;
 }
 
-/// Samples, trajectory rows (t, x...), per-sample statistics and status counts.
+/// Samples, trajectory rows (sample, t, x...), per-sample statistics and status counts.
 struct SampledFlow {
   Matrix x1;
   Table trajectory, stats;
@@ -103,8 +103,9 @@ struct SampledFlow {
 /// log p1 as a last column of x1 (forward divergence integral).
 ///
 /// `first`: the samples are [first, first + n) of a larger run (an MPI rank's block); chunks
-/// are cut at the multiples of `chunk` of the whole run. The trajectory table is chunk by
-/// chunk, time-major within a chunk.
+/// are cut at the multiples of `chunk` of the whole run. The trajectory table is in sample
+/// order (each sample's rows at `times` together, its global index in the first column),
+/// whatever the chunk.
 template <class T, class Field>
 SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, std::uint64_t seed,
                         const std::vector<double>& times, bool with_log_p, long chunk, bool progress,
@@ -115,7 +116,7 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
   SampledFlow out;
   out.x1 = Matrix{n, d + (with_log_p ? 1 : 0), {}};
   out.x1.data.resize(static_cast<std::size_t>(out.x1.rows * out.x1.cols));
-  out.trajectory.columns = {"t"};
+  out.trajectory.columns = {"sample", "t"};
   for (int k = 0; k < d; ++k) out.trajectory.columns.push_back("x" + std::to_string(k));
   out.stats.columns = {"nfe", "accepted", "rejected", "status"};
   Progress bar(label, n, progress);
@@ -164,9 +165,9 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
       out.stats.rows.push_back({double(hs(i).nfe), double(hs(i).accepted), double(hs(i).rejected),
                                 double(static_cast<int>(hs(i).status))});
     }
-    for (std::size_t j = 0; j < times.size(); ++j)
-      for (long i = 0; i < m; ++i) {
-        std::vector<double> r{times[j]};
+    for (long i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < times.size(); ++j) {
+        std::vector<double> r{static_cast<double>(g0 + i), times[j]};
         for (int k = 0; k < d; ++k) r.push_back(static_cast<double>(ht(i, j, k)));
         out.trajectory.rows.push_back(std::move(r));
       }
