@@ -3,7 +3,7 @@
 
     odeflow_plot.py work-precision DIR   DIR/work_precision.json        -> DIR/work_precision.png
     odeflow_plot.py loss DIR             DIR/loss.csv                   -> DIR/loss.png
-    odeflow_plot.py samples DIR          DIR/trajectory.npy (t, x, y)   -> DIR/samples.png
+    odeflow_plot.py samples DIR          DIR/trajectory.npy (sample, t, x, y) -> DIR/samples.png
     odeflow_plot.py density DIR          DIR/density.npy (x, y, log p)  -> DIR/density.png
     odeflow_plot.py all DIR              every picture whose input exists in DIR
 
@@ -69,8 +69,9 @@ def loss(d):
 
 def samples(d):
     a = np.load(os.path.join(d, "trajectory.npy"))
-    if a.ndim != 2 or a.shape[1] < 3:
-        raise SystemExit("odeflow_plot: trajectory.npy must be (rows, 1 + d) with columns t, x, y, ...")
+    if a.ndim != 2 or a.shape[1] < 4:
+        raise SystemExit("odeflow_plot: trajectory.npy must be (rows, 2 + d) with columns sample, t, x, y, ...")
+    a = a[:, 1:]  # columns t, x, y, ...
     times = np.unique(a[:, 0])
     if len(times) > 6:
         times = times[np.linspace(0, len(times) - 1, 6).round().astype(int)]

@@ -29,11 +29,12 @@ inline fs::path scratch() {
   return d;
 }
 
-// Runs `odeflow ARGS` with 2 threads; captures stdout and stderr.
-inline CliRun odeflow_cli(const std::string& args) {
+// Runs `odeflow ARGS` with 2 threads; captures stdout and stderr. `env` ("NAME=VALUE ...") is
+// set after the defaults, so it can override them.
+inline CliRun odeflow_cli(const std::string& args, const std::string& env = "") {
   const fs::path out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-  const std::string cmd = std::string("OMP_NUM_THREADS=2 OMP_PROC_BIND=false '") + ODEFLOW_CLI + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = std::string("OMP_NUM_THREADS=2 OMP_PROC_BIND=false ") + env + " '" + ODEFLOW_CLI + "' " +
+                          args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(cmd.c_str());
   auto slurp = [](const fs::path& p) {
     std::ifstream in(p);

@@ -50,6 +50,32 @@ TEST(CliFlow, SamplesDoNotDependOnCountOrChunk) {
   for (const auto& s : stats) EXPECT_EQ(s[3], 0);
 }
 
+// The --trajectory file is in sample order with the sample's index first, whatever --chunk:
+// the same bytes with chunks of 7 and one batch, and each sample's state at t = 1 is its row of
+// the samples file.
+TEST(CliFlow, TrajectoryIsInSampleOrderWhateverTheChunk) {
+  const fs::path x = scratch() / "tr_x.npy", t1 = scratch() / "tr_1.npy", t7 = scratch() / "tr_7.npy";
+  const std::string common = "sample -m '" + kModel + "' -n " + kN50 + " --seed 2 --times 0,0.5,1";
+  ASSERT_EQ(odeflow_cli(common + " -o '" + x.string() + "' --trajectory '" + t1.string() + "'").code, 0);
+  ASSERT_EQ(odeflow_cli(common + " --chunk 7 -o '" + scratch().string() + "/tr_x7.npy' --trajectory '" + t7.string() +
+                        "'").code,
+            0);
+  std::int64_t rows = 0, cols = 0;
+  const auto a = npy_values(t1, &rows, &cols), b = npy_values(t7), s = npy_values(x);
+  EXPECT_EQ(a, b);
+  const std::int64_t n = 50 / kRowDivisor, m = 3;
+  ASSERT_EQ(rows, n * m);
+  ASSERT_EQ(cols, 4);  // sample, t, x, y
+  const double times[] = {0, 0.5, 1};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    EXPECT_EQ(a[r * 4], static_cast<double>(r / m)) << r;
+    EXPECT_EQ(a[r * 4 + 1], times[r % m]) << r;
+    if (r % m == m - 1) {
+      for (int k = 0; k < 2; ++k) EXPECT_EQ(a[r * 4 + 2 + k], s[(r / m) * 2 + k]) << r;
+    }
+  }
+}
+
 // The log-likelihood of generated samples (forward, alongside sampling) equals the one computed
 // back from the samples; streaming the .npy file through a tiny memory budget changes nothing.
 TEST(CliFlow, ForwardAndBackwardLikelihoodsAgreeAndStreamingChangesNothing) {

@@ -82,6 +82,55 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 void check_extension(const std::string& option, const std::filesystem::path& path,
                      const std::vector<std::string>& allowed);
 
+/// Checks, before any work, that every output can be written where it is to go: its folder
+/// exists and is writable, the path is not a folder, and no two outputs share a path. `outputs`
+/// pairs an option's name with its path (empty paths are skipped). Throws Error naming the option.
+void check_outputs(const std::vector<std::pair<std::string, std::filesystem::path>>& outputs);
+
+/// Checks that an input given with `option` exists and is not a folder; throws Error naming it.
+void check_input_file(const std::string& option, const std::filesystem::path& path);
+
+/// `text` with control characters (a CR from a CRLF file, ...) escaped as \r or \xNN, for messages.
+std::string printable(const std::string& text);
+
+/// A number as the shortest text that reads back as it ("nan", "inf" included).
+std::string show(double v);
+
+/// The machine's physical memory in bytes (0 when unknown).
+double physical_memory_bytes();
+
+/// Refuses a run whose results would take more host memory than the machine has: `bytes` is
+/// the estimate, `what` names the option and value that asked for it ("-n 1000000000000").
+void check_result_memory(const std::string& what, double bytes);
+
+/// CLI11 check that a floating-point option's value is finite: NaN and infinities are refused
+/// at parsing, like any other text that is not a usable number (exit code 2, naming the option).
+CLI::Validator finite_number();
+
+/// Refuses tolerances that cannot be met in precision T: negative ones, and rtol and atol both
+/// below 10 epsilon of T, where round-off alone exceeds the tolerance (Hairer's DOPRI5 refuses
+/// rtol <= 10 uround likewise). Names --rtol and --atol.
+template <class T>
+void check_tolerances(double rtol, double atol);
+
+/// Refuses a fixed step that cannot cover `span` within `max_steps` steps in precision T:
+/// `given` names the option and value ("--dt 1e-09", "--steps 2000000000"). The step count is
+/// the solvers' (integrate.hpp: round(span / dt) when within 64 epsilon of an integer, else
+/// its ceiling, in T); a step that rounds to 0 or overflows in T is refused as such.
+template <class T>
+void check_fixed_step(const std::string& given, double dt, double span, int max_steps);
+
+/// Refuses a value that does not survive conversion to T (overflow to infinity, or a non-zero
+/// value that underflows to 0), naming the option.
+template <class T>
+void check_fits(const std::string& option, double v);
+
+/// "float" or "double".
+template <class T>
+constexpr const char* precision_name() {
+  return sizeof(T) == sizeof(float) ? "float" : "double";
+}
+
 /// Runs the plotting script tools/odeflow_plot.py (installed beside the command) on a
 /// results folder when python3 with matplotlib is available; returns whether it ran.
 bool run_plot_script(const std::string& what, const std::filesystem::path& folder, bool quiet);

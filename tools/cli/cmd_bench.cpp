@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -230,16 +231,25 @@ void add_bench(CLI::App& app, const Global& g) {
       ->check(CLI::PositiveNumber);
   c->add_option("--methods", a.methods, "Adaptive methods, comma-separated")->capture_default_str();
   c->add_option("--fixed-methods", a.fixed_methods, "Methods run with fixed steps, comma-separated");
-  c->add_option("--rtols", a.rtols, "Tolerances (rtol = atol)")->delimiter(',')->capture_default_str();
+  c->add_option("--rtols", a.rtols, "Tolerances (rtol = atol)")->delimiter(',')->capture_default_str()->check(finite_number());
   c->add_option("--steps", a.steps, "Step counts for --fixed-methods")->delimiter(',')->capture_default_str();
-  c->add_option("--min-seconds", a.min_seconds, "Repeat each solve for at least this long")->capture_default_str();
+  c->add_option("--min-seconds", a.min_seconds, "Repeat each solve for at least this long")->capture_default_str()->check(finite_number());
   c->add_option("-o,--output", a.out, "Results (.csv or .json)");
   c->add_option("--plot", a.plot_dir, "Folder for the work-precision picture (needs python3 + matplotlib)");
   c->callback([&g] {
     if (!a.out.empty()) check_extension("--output", a.out, {".csv", ".json"});
+    // rtol = atol in double: below 10 epsilon round-off alone exceeds the tolerance (check_tolerances).
+    const double floor = 10 * std::numeric_limits<double>::epsilon();
     for (double t : a.rtols)
-      if (!(t > 0) || !std::isfinite(t) || t < 1e-15)
-        throw Error("--rtols: " + std::to_string(t) + " must be finite and in [1e-15, inf)");
+      if (!(t >= floor) || !std::isfinite(t))
+        throw Error("--rtols: " + show(t) + " must be finite and at least " + show(floor) + " (10 epsilon of double)");
+    if (!(a.min_seconds >= 0)) throw Error("--min-seconds " + show(a.min_seconds) + " must be non-negative");
+    if (!a.plot_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(a.plot_dir, ec);
+      if (ec) throw Error("--plot '" + printable(a.plot_dir.string()) + "': cannot create the folder (" + ec.message() + ")");
+    }
+    check_outputs({{"--output", a.out}, {"--plot", a.plot_dir.empty() ? a.plot_dir : a.plot_dir / "work_precision.json"}});
     for (int s : a.steps)
       if (s <= 0) throw Error("--steps: " + std::to_string(s) + " must be positive");
     std::vector<Row> rows;

@@ -149,7 +149,8 @@ void add_demo(CLI::App& app, const Global& g) {
   c->add_option("--depth", a.depth, "Hidden layers")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--iterations", a.iterations, "Training iterations")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--batch", a.batch, "Training batch")->capture_default_str()->check(CLI::PositiveNumber);
-  c->add_option("--lr", a.lr, "Base learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  c->add_option("--lr", a.lr, "Base learning rate")->capture_default_str()->check(CLI::PositiveNumber)
+      ->check(finite_number());
   c->add_option("--samples", a.samples, "Samples drawn")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--held-out", a.held_out, "Held-out points scored")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--grid", a.grid, "Density grid points per axis")->capture_default_str()->check(CLI::PositiveNumber);
@@ -157,6 +158,7 @@ void add_demo(CLI::App& app, const Global& g) {
   add_solver_options(c, a.solver);
   c->callback([&g] {
     if (a.solver.precision != "float") throw Error("--precision: the demo runs in float");
+    (void)to_flow_options<float>(a.solver);  // solver options refused before training, not after it
     run_demo(a, g);
   });
 }

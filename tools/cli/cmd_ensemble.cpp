@@ -24,6 +24,7 @@ struct EnsembleArgs {
   double rtol = 1e-8, atol = 1e-8, dt = 0, t1 = 1, rho_min = 0, rho_max = 21;
   int steps = 0, max_steps = 100000;
   std::filesystem::path out, stats_out;
+  bool fixed = false;  ///< --dt or --steps given
 };
 
 // By value: methods() returns a temporary vector (a reference into it dangled; found by the
@@ -60,12 +61,25 @@ void run(const EnsembleArgs& a, const Global& g) {
   using Exec = Kokkos::DefaultExecutionSpace;
   using Mem = Exec::memory_space;
   const MethodInfo info = method_info(a.method);
+  if (!(a.t1 > 0) || !std::isfinite(a.t1)) throw Error("--t1 " + show(a.t1) + " must be finite and positive");
+  check_fits<T>("--t1", a.t1);
+  check_fits<T>("--rho-min", a.rho_min);
+  check_fits<T>("--rho-max", a.rho_max);
+  if (a.n <= 0 || a.n > (1L << 31) - 1) throw Error("--n " + std::to_string(a.n) + " must be in [1, 2^31)");
   double dt = a.dt;
   if (a.steps > 0) dt = a.t1 / a.steps;
-  if (dt == 0 && info.embedded_order == 0)
-    throw Error("--method " + a.method + " has no error estimate: give a step with --dt or --steps");
-  if (!(a.t1 > 0) || !std::isfinite(a.t1)) throw Error("--t1 " + std::to_string(a.t1) + " must be finite and positive");
-  if (a.n <= 0 || a.n > (1L << 31) - 1) throw Error("--n " + std::to_string(a.n) + " must be in [1, 2^31)");
+  if (a.fixed) {
+    check_fixed_step<T>(a.steps > 0 ? "--steps " + std::to_string(a.steps) : "--dt " + show(a.dt), dt, a.t1,
+                        a.max_steps);
+  } else {
+    if (info.embedded_order == 0)
+      throw Error("--method " + a.method + " has no error estimate: give a step with --dt or --steps");
+    check_tolerances<T>(a.rtol, a.atol);
+  }
+  // y and the statistics on the device, the tables on rank 0 (about 8 + 16 bytes a number).
+  check_result_memory("--n " + std::to_string(a.n),
+                      static_cast<double>(a.n) * (3 * sizeof(T) + sizeof(Statistics<T>) +
+                                                  (a.out.empty() ? 0 : 4 * 24 + 40) + (a.stats_out.empty() ? 0 : 4 * 24 + 40)));
   const LorenzParameterStudy<T> study{a.n, static_cast<T>(a.rho_min), static_cast<T>(a.rho_max)};
   // Each rank solves its block (trajectory i keeps its global index, so its result is the
   // single-process one); rank 0 gathers the tables in order.
@@ -154,21 +168,31 @@ void add_ensemble(CLI::App& app, const Global& g) {
   c->add_option("--problem", a.problem, "Built-in problem: lorenz")->capture_default_str();
   c->add_option("-n,--n", a.n, "Trajectories")->capture_default_str();
   c->add_option("--method", a.method, "Method name (odeflow info lists them)")->capture_default_str();
-  c->add_option("--rtol", a.rtol, "Relative tolerance")->capture_default_str();
-  c->add_option("--atol", a.atol, "Absolute tolerance")->capture_default_str();
-  c->add_option("--dt", a.dt, "Fixed step (no error control)");
+  c->add_option("--rtol", a.rtol, "Relative tolerance")->capture_default_str()->check(finite_number());
+  c->add_option("--atol", a.atol, "Absolute tolerance")->capture_default_str()->check(finite_number());
+  c->add_option("--dt", a.dt, "Fixed step (no error control)")->check(finite_number());
   c->add_option("--steps", a.steps, "Fixed number of steps over [0, t1]")->check(CLI::PositiveNumber);
-  c->add_option("--max-steps", a.max_steps, "Attempted steps per trajectory before giving up")->capture_default_str();
-  c->add_option("--t1", a.t1, "Final time")->capture_default_str();
-  c->add_option("--rho-min", a.rho_min, "rho of the first trajectory")->capture_default_str();
-  c->add_option("--rho-max", a.rho_max, "rho of the last trajectory")->capture_default_str();
+  c->add_option("--max-steps", a.max_steps, "Attempted steps per trajectory before giving up")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  c->add_option("--t1", a.t1, "Final time")->capture_default_str()->check(finite_number());
+  c->add_option("--rho-min", a.rho_min, "rho of the first trajectory")->capture_default_str()->check(finite_number());
+  c->add_option("--rho-max", a.rho_max, "rho of the last trajectory")->capture_default_str()->check(finite_number());
   c->add_option("--precision", a.precision, "float or double")->capture_default_str();
   c->add_option("-o,--output", a.out, "Final states with rho (.npy, .csv or .json)");
   c->add_option("--stats", a.stats_out, "Per-trajectory nfe, accepted, rejected, status (.npy, .csv or .json)");
-  c->callback([&g] {
+  c->callback([&g, c] {
     if (a.problem != "lorenz") throw Error("--problem '" + a.problem + "' is not a built-in problem (known: lorenz)");
     for (const auto* p : {&a.out, &a.stats_out})
       if (!p->empty()) check_extension(p == &a.out ? "--output" : "--stats", *p, {".npy", ".csv", ".json"});
+    if (c->count("--dt") > 0 && c->count("--steps") > 0)
+      throw Error("--dt " + show(a.dt) + " and --steps " + std::to_string(a.steps) + " both set the step: give one");
+    a.fixed = c->count("--dt") > 0 || c->count("--steps") > 0;
+    if (a.fixed)
+      for (const char* tol : {"--rtol", "--atol"})
+        if (c->count(tol) > 0)
+          throw Error(std::string(tol) + " does nothing with a fixed step (" +
+                      (c->count("--steps") > 0 ? "--steps" : "--dt") + "): there is no error control");
+    on_rank0([&] { check_outputs({{"--output", a.out}, {"--stats", a.stats_out}}); });
     if (a.precision == "float")
       run<float>(a, g);
     else if (a.precision == "double")

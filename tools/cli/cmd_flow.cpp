@@ -7,6 +7,7 @@
 #include <odeflow/flows/datasets/registry.hpp>
 #include <odeflow/flows/io/npy.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -14,12 +15,14 @@
 namespace odeflow::cli {
 
 void add_solver_options(CLI::App* c, SolverArgs& s) {
+  s.app = c;
   c->add_option("--method", s.method, "Method name (odeflow info lists them)")->capture_default_str();
-  c->add_option("--rtol", s.rtol, "Relative tolerance (adaptive methods)")->capture_default_str();
-  c->add_option("--atol", s.atol, "Absolute tolerance (adaptive methods)")->capture_default_str();
-  c->add_option("--dt", s.dt, "Fixed step (any method; no error control)");
+  c->add_option("--rtol", s.rtol, "Relative tolerance (adaptive methods)")->capture_default_str()->check(finite_number());
+  c->add_option("--atol", s.atol, "Absolute tolerance (adaptive methods)")->capture_default_str()->check(finite_number());
+  c->add_option("--dt", s.dt, "Fixed step (any method; no error control)")->check(finite_number());
   c->add_option("--steps", s.steps, "Fixed number of steps over [0, 1]")->check(CLI::PositiveNumber);
-  c->add_option("--max-steps", s.max_steps, "Attempted steps per sample before giving up")->capture_default_str();
+  c->add_option("--max-steps", s.max_steps, "Attempted steps per sample before giving up")->capture_default_str()
+      ->check(CLI::PositiveNumber);
   c->add_flag("--shared-step", s.shared_step, "One step size for the whole batch (torchdiffeq's behaviour)");
   c->add_option("--chunk", s.chunk, "Samples per batch (progress is reported per batch)")->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -46,8 +49,20 @@ FlowSolverOptions<T> to_flow_options(const SolverArgs& s) {
     for (const auto& m : methods()) names += (names.empty() ? "" : ", ") + std::string(m.name);
     throw Error("--method '" + s.method + "' is not a known method (known: " + names + ")");
   }
-  if (o.dt == T(0) && !embedded)
-    throw Error("--method " + s.method + " has no error estimate: give a step with --dt or --steps");
+  if (s.given("--dt") && s.given("--steps"))
+    throw Error("--dt " + show(s.dt) + " and --steps " + std::to_string(s.steps) + " both set the step: give one");
+  const bool fixed = s.steps > 0 || s.given("--dt");
+  if (fixed) {
+    for (const char* tol : {"--rtol", "--atol"})
+      if (s.given(tol))
+        throw Error(std::string(tol) + " does nothing with a fixed step (" + (s.steps > 0 ? "--steps" : "--dt") +
+                    "): there is no error control");
+    const std::string given = s.steps > 0 ? "--steps " + std::to_string(s.steps) : "--dt " + show(s.dt);
+    check_fixed_step<T>(given, s.steps > 0 ? 1.0 / s.steps : s.dt, 1.0, s.max_steps);
+  } else {
+    if (!embedded) throw Error("--method " + s.method + " has no error estimate: give a step with --dt or --steps");
+    check_tolerances<T>(s.rtol, s.atol);
+  }
   return o;
 }
 template FlowSolverOptions<float> to_flow_options<float>(const SolverArgs&);
@@ -110,28 +125,6 @@ void gather_table(Table& t, long n, std::size_t per_item) {
   unflatten(t, gather_rows(flatten(t, cols), n, static_cast<long>(per_item * cols)), cols);
 }
 
-/// Reorders the rows of a trajectory table of samples [first, first + count) between
-/// sample_flow's order (chunks cut at the multiples of `chunk`, time-major within a chunk) and
-/// sample-major order (each sample's `mt` rows together): sample-major blocks of consecutive
-/// ranks concatenate to the whole run's, which rank 0 then puts back in chunk order.
-void reorder_trajectory(Table& t, long first, long count, long chunk, std::size_t mt, bool to_sample_major) {
-  std::vector<std::vector<double>> out(t.rows.size());
-  std::size_t pos = 0;
-  for (long g0 = first; g0 < first + count;) {
-    const long m = std::min(chunk - g0 % chunk, first + count - g0);
-    for (std::size_t j = 0; j < mt; ++j)
-      for (long i = 0; i < m; ++i, ++pos) {
-        const std::size_t by_sample = static_cast<std::size_t>(g0 + i - first) * mt + j;
-        if (to_sample_major)
-          out[by_sample] = std::move(t.rows[pos]);
-        else
-          out[pos] = std::move(t.rows[by_sample]);
-      }
-    g0 += m;
-  }
-  t.rows = std::move(out);
-}
-
 /// Sums the per-status counts and evaluations of every rank (all integers: exact).
 void sum_counter(StatusCounter& c) {
   long v[num_statuses + 2];
@@ -142,6 +135,17 @@ void sum_counter(StatusCounter& c) {
   for (int k = 0; k < num_statuses; ++k) c.count[k] = v[k];
   c.nfe_total = static_cast<double>(v[num_statuses]);
   c.n = v[num_statuses + 1];
+}
+
+/// Host memory the results of n rows take on rank 0 (an estimate, for check_result_memory):
+/// per number 8 bytes, the gathered copy and about 16 characters of text; per table row a
+/// vector's 40 bytes (--stats: 4 numbers; --trajectory: `times` rows of t and the d state).
+double result_bytes(long n, long cols, bool stats, std::size_t times) {
+  const double per_number = 8 + 8 + 16, per_table_row = 40;
+  const double state = cols * per_number;
+  const double st = stats ? 4 * per_number + per_table_row : 0;
+  const double traj = static_cast<double>(times) * (cols * per_number + per_table_row);
+  return static_cast<double>(n) * (state + st + traj);
 }
 
 struct SampleArgs {
@@ -166,6 +170,8 @@ void run_sample(const SampleArgs& a, const Global& g) {
     const MlpField<T> f(model);
     const FlowSolverOptions<T> so = to_flow_options<T>(a.solver);
     if (!a.trajectory.empty()) times = parse_times(a.times);
+    check_result_memory("-n " + std::to_string(a.n), result_bytes(a.n, model.dim() + (a.with_log_p ? 1 : 0),
+                                                                 !a.stats_out.empty(), times.size()));
     out = sample_flow<T>(f, so, b.count, a.seed, times, a.with_log_p, a.solver.chunk, g.progress && !g.quiet && root,
                          "sample", b.first);
   });
@@ -173,11 +179,8 @@ void run_sample(const SampleArgs& a, const Global& g) {
     out.x1.data = gather_rows(std::move(out.x1.data), a.n, out.x1.cols);
     out.x1.rows = root ? a.n : 0;
     if (!a.stats_out.empty()) gather_table(out.stats, a.n, 1);
-    if (!a.trajectory.empty()) {
-      reorder_trajectory(out.trajectory, b.first, b.count, a.solver.chunk, times.size(), true);
-      gather_table(out.trajectory, a.n, times.size());
-      if (root) reorder_trajectory(out.trajectory, 0, a.n, a.solver.chunk, times.size(), false);
-    }
+    // Sample-major blocks of consecutive ranks concatenate to the whole run's table.
+    if (!a.trajectory.empty()) gather_table(out.trajectory, a.n, times.size());
     sum_counter(out.counter);
     out.seconds = max_over_ranks(out.seconds);
   }
@@ -250,7 +253,8 @@ void run_likelihood(const LikelihoodArgs& a, const Global& g) {
         sum_widths += w;
       }
       const double per_row = sizeof(T) * (16.0 * (d + L) + 2.0 * (d + 1) * sum_widths + 4.0 * widest) + 64;
-      chunk = std::max(1L, static_cast<long>(a.memory_budget_mb * 1048576.0 / per_row));
+      // In double, then capped: a budget of more rows than a long holds is one chunk of all rows.
+      chunk = static_cast<long>(std::clamp(std::floor(a.memory_budget_mb * 1048576.0 / per_row), 1.0, 1e15));
     }
     const bool bars = g.progress && !g.quiet && root;
     if (!a.data.empty() && a.data.extension() == ".npy") {
@@ -266,6 +270,9 @@ void run_likelihood(const LikelihoodArgs& a, const Global& g) {
       lo.index_offset = static_cast<std::uint64_t>(b.first);
       s = score_data<T>(f, lo, b.count, fetch, chunk, bars, "likelihood");
     } else {
+      if (a.data.empty())
+        check_result_memory("-n " + std::to_string(a.n), static_cast<double>(a.n) * (d * (sizeof(T) + 8 + 8) +
+                                                                                    4 * (8 + 8 + 16) + 40));
       const Matrix data = !a.data.empty() ? read_matrix(a.data) : draw_dataset<T>(a.dataset, d, a.n, a.data_seed);
       if (data.cols != d)
         throw Error("data has " + std::to_string(data.cols) + " columns but the model's dimension is " +
@@ -336,15 +343,18 @@ void add_sample(CLI::App& app, const Global& g) {
   c->add_option("-o,--output", a.out, "Samples x1, (n, d) (.npy, .csv or .json)")->required();
   c->add_option("-n,--n", a.n, "Number of samples")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--seed", a.seed, "Seed of the source points (sample i uses index i)")->capture_default_str();
-  c->add_option("--trajectory", a.trajectory, "States at --times: columns t, x_1 .. x_d (.npy, .csv, .json)");
+  c->add_option("--trajectory", a.trajectory, "States at --times: columns sample, t, x_1 .. x_d, in sample order (.npy, .csv, .json)");
   c->add_option("--times", a.times, "Output times for --trajectory, increasing in [0, 1]")->capture_default_str();
   c->add_flag("--log-likelihood", a.with_log_p, "Also integrate the divergence: last column of the output is log p1");
   c->add_option("--stats", a.stats_out, "Per-sample nfe, accepted, rejected, status");
   add_solver_options(c, a.solver);
-  c->callback([&g] {
+  c->callback([&g, c] {
     check_extension("--model", a.model, {".safetensors"});
     for (const auto& [name, p] : {std::pair{"--output", a.out}, {"--trajectory", a.trajectory}, {"--stats", a.stats_out}})
       if (!p.empty()) check_extension(name, p, {".npy", ".csv", ".json"});
+    if (c->count("--times") > 0 && a.trajectory.empty())
+      throw Error("--times does nothing without --trajectory (the file the states at those times go to)");
+    on_rank0([&] { check_outputs({{"--output", a.out}, {"--trajectory", a.trajectory}, {"--stats", a.stats_out}}); });
     by_precision(a, [&] { run_sample<float>(a, g); }, [&] { run_sample<double>(a, g); });
   });
 }
@@ -365,11 +375,24 @@ void add_likelihood(CLI::App& app, const Global& g) {
   c->add_flag("--no-control-log-p", a.no_control_log_p, "Keep log p out of the error norm (only x controls steps)");
   c->add_option("--memory-budget", a.memory_budget_mb,
                 "MB for rows in flight (sets the chunk; .npy data is then read chunk by chunk)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)->check(finite_number());
   add_solver_options(c, a.solver);
-  c->callback([&g] {
+  c->callback([&g, c] {
     check_extension("--model", a.model, {".safetensors"});
     if (!a.out.empty()) check_extension("--output", a.out, {".npy", ".csv", ".json"});
+    if (a.hutchinson == 0)
+      for (const char* o : {"--probe", "--probe-seed"})
+        if (c->count(o) > 0) throw Error(std::string(o) + " does nothing without --hutchinson (the divergence is exact)");
+    if (!a.data.empty())
+      for (const char* o : {"-n", "--data-seed"})
+        if (c->count(o) > 0) throw Error(std::string(o) + " does nothing with --data (it is for --dataset)");
+    if (c->count("--memory-budget") > 0 && c->count("--chunk") > 0)
+      throw Error("--chunk does nothing with --memory-budget (the budget sets the chunk): give one");
+    if (a.memory_budget_mb > physical_memory_bytes() / 1048576.0 && physical_memory_bytes() > 0)
+      throw Error("--memory-budget " + show(a.memory_budget_mb) + " MB is more than this machine's memory (" +
+                  show(std::floor(physical_memory_bytes() / 1048576.0)) + " MB)");
+    if (!a.data.empty()) check_input_file("--data", a.data);
+    on_rank0([&] { check_outputs({{"--output", a.out}}); });
     by_precision(a, [&] { run_likelihood<float>(a, g); }, [&] { run_likelihood<double>(a, g); });
   });
 }

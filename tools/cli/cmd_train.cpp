@@ -117,11 +117,11 @@ void add_train(CLI::App& app, const Global& g) {
   c->add_option("--time-dim", a.time_dim, "Sinusoidal embedding width")->capture_default_str();
   c->add_option("--iterations", a.iterations, "Adam steps")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--batch", a.batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  c->add_option("--lr", a.lr, "Base learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  c->add_option("--lr", a.lr, "Base learning rate")->capture_default_str()->check(CLI::PositiveNumber)->check(finite_number());
   c->add_option("--warmup", a.warmup, "Linear warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber);
   c->add_option("--lr-decay", a.decay, "constant, cosine or linear")->capture_default_str();
-  c->add_option("--final-lr-fraction", a.final_lr_fraction, "Last rate / base rate")->capture_default_str();
-  c->add_option("--weight-decay", a.weight_decay, "AdamW weight decay")->capture_default_str();
+  c->add_option("--final-lr-fraction", a.final_lr_fraction, "Last rate / base rate")->capture_default_str()->check(finite_number());
+  c->add_option("--weight-decay", a.weight_decay, "AdamW weight decay")->capture_default_str()->check(finite_number());
   c->add_option("--scheduler", a.scheduler, "Probability path: condot or cosine")->capture_default_str();
   c->add_option("--precision", a.precision, "float or double")->capture_default_str();
   c->add_option("--seed", a.seed, "Seed of initialisation and batches")->capture_default_str();
@@ -129,6 +129,7 @@ void add_train(CLI::App& app, const Global& g) {
   c->callback([&g] {
     check_extension("--output", a.out, {".safetensors"});
     if (!a.loss_log.empty()) check_extension("--loss-log", a.loss_log, {".csv", ".json", ".npy"});
+    check_outputs({{"--output", a.out}, {"--loss-log", a.loss_log}});
     if (a.precision == "float")
       run<float>(a, g);
     else if (a.precision == "double")

@@ -44,9 +44,14 @@ struct SolverArgs {
   int steps = 0, max_steps = 100000;
   bool shared_step = false;
   long chunk = 16384;
+  CLI::App* app = nullptr;  ///< the subcommand, to tell options given from defaults (none: all defaults)
+  /// Whether `option` was given on the command line.
+  bool given(const char* option) const { return app != nullptr && app->count(option) > 0; }
 };
 void add_solver_options(CLI::App* c, SolverArgs& s);
-/// Checks the method name and that a fixed-step-only method has a step; throws Error.
+/// Checks the method name, that a fixed-step-only method has a step, and that the run can
+/// succeed in precision T (check_tolerances, check_fixed_step over [0, 1]); refuses --dt with
+/// --steps, and --rtol or --atol with a fixed step (they would do nothing); throws Error.
 template <class T>
 FlowSolverOptions<T> to_flow_options(const SolverArgs& s);
 /// Increasing times in [0, 1], comma-separated; throws Error naming a bad entry.
@@ -64,7 +69,7 @@ struct StatusCounter {
 
 template <class T>
 Mlp<T> load_model(const std::filesystem::path& p) {
-  if (!std::filesystem::exists(p)) throw Error("--model '" + p.string() + "' does not exist");
+  check_input_file("--model", p);
   return load_mlp<T>(p);
 }
 
@@ -85,7 +90,7 @@ Matrix draw_dataset(const std::string& name, int d, long n, std::uint64_t seed) 
   return m;
 }
 
-/// Samples, trajectory rows (t, x...), per-sample statistics and status counts.
+/// Samples, trajectory rows (sample, t, x...), per-sample statistics and status counts.
 struct SampledFlow {
   Matrix x1;
   Table trajectory, stats;
@@ -98,8 +103,9 @@ struct SampledFlow {
 /// log p1 as a last column of x1 (forward divergence integral).
 ///
 /// `first`: the samples are [first, first + n) of a larger run (an MPI rank's block); chunks
-/// are cut at the multiples of `chunk` of the whole run. The trajectory table is chunk by
-/// chunk, time-major within a chunk.
+/// are cut at the multiples of `chunk` of the whole run. The trajectory table is in sample
+/// order (each sample's rows at `times` together, its global index in the first column),
+/// whatever the chunk.
 template <class T, class Field>
 SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, std::uint64_t seed,
                         const std::vector<double>& times, bool with_log_p, long chunk, bool progress,
@@ -110,7 +116,7 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
   SampledFlow out;
   out.x1 = Matrix{n, d + (with_log_p ? 1 : 0), {}};
   out.x1.data.resize(static_cast<std::size_t>(out.x1.rows * out.x1.cols));
-  out.trajectory.columns = {"t"};
+  out.trajectory.columns = {"sample", "t"};
   for (int k = 0; k < d; ++k) out.trajectory.columns.push_back("x" + std::to_string(k));
   out.stats.columns = {"nfe", "accepted", "rejected", "status"};
   Progress bar(label, n, progress);
@@ -159,9 +165,9 @@ SampledFlow sample_flow(const Field& f, const FlowSolverOptions<T>& so, long n, 
       out.stats.rows.push_back({double(hs(i).nfe), double(hs(i).accepted), double(hs(i).rejected),
                                 double(static_cast<int>(hs(i).status))});
     }
-    for (std::size_t j = 0; j < times.size(); ++j)
-      for (long i = 0; i < m; ++i) {
-        std::vector<double> r{times[j]};
+    for (long i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < times.size(); ++j) {
+        std::vector<double> r{static_cast<double>(g0 + i), times[j]};
         for (int k = 0; k < d; ++k) r.push_back(static_cast<double>(ht(i, j, k)));
         out.trajectory.rows.push_back(std::move(r));
       }

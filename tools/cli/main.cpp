@@ -14,8 +14,66 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <limits>
+#ifdef KOKKOS_ENABLE_OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+/// The most host threads the backend can run. Kokkos' OpenMP backend keeps its per-thread data in
+/// a fixed array of OpenMPTraits::MAX_THREAD_COUNT (512) entries and writes past its end when given
+/// more (Kokkos 5.2.2: SIGSEGV from 515 threads, a hang at 513 and 514); and OpenMP runs at most
+/// omp_get_thread_limit() threads (OMP_THREAD_LIMIT), while Kokkos would split work over as many
+/// as it was asked for.
+int max_host_threads() {
+#ifdef KOKKOS_ENABLE_OPENMP
+  return std::min<int>(Kokkos::Impl::OpenMPTraits::MAX_THREAD_COUNT, omp_get_thread_limit());
+#else
+  return std::numeric_limits<int>::max();
+#endif
+}
+
+/// Refuses a thread count the backend cannot run, before Kokkos starts: --threads, else
+/// KOKKOS_NUM_THREADS (Kokkos reads it), else OpenMP's default team (OMP_NUM_THREADS, which
+/// OpenMP itself trims to OMP_THREAD_LIMIT).
+void check_thread_count(int threads) {
+  using odeflow::cli::Error;
+  const int cap = max_host_threads();
+#ifdef KOKKOS_ENABLE_OPENMP
+  const int pool = Kokkos::Impl::OpenMPTraits::MAX_THREAD_COUNT;
+  const std::string limit = "at most " + std::to_string(cap) +
+                            (cap < pool ? " threads (OMP_THREAD_LIMIT)" : " threads (Kokkos' OpenMP backend)");
+#else
+  const std::string limit = "at most " + std::to_string(cap) + " threads";
+#endif
+  if (threads > cap)
+    throw Error("--threads " + std::to_string(threads) + " is more than this build can run: " + limit);
+  if (threads > 0) return;
+  if (const char* env = std::getenv("KOKKOS_NUM_THREADS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && v > cap)
+      throw Error("KOKKOS_NUM_THREADS=" + std::string(env) + " is more than this build can run: " + limit +
+                  "; set it lower or give --threads");
+    if (end != env) return;
+  }
+#ifdef KOKKOS_ENABLE_OPENMP
+  const int team = std::min(omp_get_max_threads(), omp_get_thread_limit());
+  if (team > pool) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    throw Error("OMP_NUM_THREADS=" + std::string(env ? env : "") + " asks for " + std::to_string(team) +
+                " threads, more than this build can run: at most " + std::to_string(pool) +
+                " threads (Kokkos' OpenMP backend); set it lower or give --threads");
+  }
+#endif
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace odeflow::cli;
@@ -41,6 +99,7 @@ int main(int argc, char** argv) {
   // the subcommand's callback runs.
   std::unique_ptr<Kokkos::ScopeGuard> kokkos;
   app.parse_complete_callback([&] {
+    check_thread_count(g.threads);
     Kokkos::InitializationSettings s;
     if (g.threads > 0) s.set_num_threads(g.threads);
     s.set_disable_warnings(true);
